@@ -1,0 +1,37 @@
+package bot
+
+import (
+	"fmt"
+
+	"carenet/flows"
+	"carenet/internal/casework"
+	"carenet/internal/chat"
+)
+
+// action is the domain code a completed flow runs, named by the flow's
+// `action:` key. It runs inside the message's transaction.
+type action func(t *turn, conv chat.Conversation, res flows.Result) error
+
+func (b *Bot) flowActions() map[string]action {
+	return map[string]action{
+		"set_language": setLanguage,
+		"open_case":    openCase,
+	}
+}
+
+func setLanguage(t *turn, conv chat.Conversation, res flows.Result) error {
+	lang := res.Answers["language"]
+	if !casework.ValidLanguage(lang) {
+		return fmt.Errorf("set_language: bad answer %q", lang)
+	}
+	if err := t.tx.SetMemberLang(t.member.ID, lang); err != nil {
+		return fmt.Errorf("set language: %w", err)
+	}
+	t.member.Lang = lang
+	if err := t.tx.Audit(casework.AuditEntry{At: t.now, MemberID: t.member.ID, Action: "member.lang",
+		Chat: string(t.in.Platform) + ":" + string(t.in.Chat), Detail: lang}); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	t.say(conv.Chat, []flows.Output{{Msg: "lang_set"}})
+	return nil
+}

@@ -1,0 +1,223 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"carenet/flows"
+	"carenet/internal/casework"
+	"carenet/internal/chat"
+)
+
+// checkCode is the flows.Env hook for case_code steps and command
+// arguments: a typo in the check digit gets its own message.
+func checkCode(s string) (string, string) {
+	code, err := casework.ParseCode(s)
+	switch {
+	case errors.Is(err, casework.ErrCodeCheck):
+		return "", "case_code_check"
+	case err != nil:
+		return "", "case_code_invalid"
+	}
+	return code, ""
+}
+
+// CheckFlows reports flows whose `needs` is not a casework action, so a
+// typo in a flow file is caught at start and by `carenet flows check`.
+func CheckFlows(fs []*flows.Flow) error {
+	var errs []error
+	for _, f := range fs {
+		if f.Needs == "" {
+			continue
+		}
+		if !knownAction(casework.Action(f.Needs)) {
+			errs = append(errs, fmt.Errorf("flow %s: needs %q is not a permission (one of %v)", f.ID, f.Needs, casework.Actions))
+		}
+		if f.Needs != string(casework.Open) && f.Arg == "" {
+			errs = append(errs, fmt.Errorf("flow %s: needs %q on a case, but the flow takes no case code (arg)", f.ID, f.Needs))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func knownAction(a casework.Action) bool {
+	for _, x := range casework.Actions {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// mayStart checks a flow's permission before it starts, so a refused
+// member is told at once and nothing changes. It returns the case the flow
+// is about, if any.
+func (t *turn) mayStart(f *flows.Flow, args map[string]string) (ok bool, err error) {
+	m := *t.member
+	if f.Needs == string(casework.Open) {
+		if !casework.Can(m, casework.Open, casework.CaseScope{DistrictID: m.DistrictID, Ward: m.Ward}) {
+			t.privately(t.loc().T("no_permission", nil))
+			return false, nil
+		}
+		return true, nil
+	}
+	if f.Arg == "" {
+		return true, nil
+	}
+	raw := args[f.Arg]
+	if raw == "" {
+		t.privately(t.loc().T("case_code_needed", map[string]any{"Command": "/" + f.Command}))
+		return false, nil
+	}
+	code, problem := checkCode(raw)
+	if problem != "" {
+		t.privately(t.loc().T(problem, nil))
+		return false, nil
+	}
+	c, err := t.tx.CaseByCode(code)
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case c == nil:
+		t.privately(t.loc().T("case_unknown", map[string]any{"Code": code}))
+		return false, nil
+	case c.DistrictID != m.DistrictID:
+		t.privately(t.loc().T("case_other_district", map[string]any{"Code": code}))
+		return false, nil
+	case !casework.Can(m, casework.Action(f.Needs), c.Scope()):
+		t.privately(t.loc().T("no_permission", nil))
+		return false, nil
+	}
+	args[f.Arg] = code
+	return true, nil
+}
+
+// openCase is the intake's action: a new case code, welfare or protection
+// derived from the answers, the initial assessment due in 48 hours, one
+// line to the ward group and, for protection, a private alert to the
+// district's CWO and CMO.
+func openCase(t *turn, conv chat.Conversation, res flows.Result) error {
+	m := t.member
+	ans := res.Answers
+	d, err := t.tx.District(m.DistrictID)
+	if err != nil || d == nil {
+		return fmt.Errorf("district of member %d: %v", m.ID, err)
+	}
+	serial, err := t.tx.NextCaseSerial(d.ID)
+	if err != nil {
+		return err
+	}
+	code, err := casework.NewCode(d.Code, serial)
+	if err != nil {
+		return err
+	}
+	concerns := casework.SplitList(ans["concerns"])
+	kind, statutory := casework.Classify(concerns, ans["danger"] == "yes")
+	c := casework.Case{Code: code, DistrictID: d.ID, Ward: m.Ward, CCWID: m.ID, Kind: kind, Statutory: statutory,
+		Status: casework.StatusOpen, Opened: t.now, Concerns: concerns, Intake: map[string]string{}}
+	for k, v := range ans {
+		if k != "name" && k != "concerns" {
+			c.Intake[k] = v
+		}
+	}
+	var sealed []byte
+	var notes []flows.Output
+	if name := strings.TrimSpace(ans["name"]); name != "" {
+		if !t.b.sealer.HasKey() {
+			notes = append(notes, flows.Output{Msg: "name_not_stored"})
+		} else if sealed, err = t.b.sealer.Seal([]byte(name), []byte(code)); err != nil {
+			return err
+		}
+	}
+	id, err := t.tx.CreateCase(c, serial, sealed)
+	if err != nil {
+		return err
+	}
+	c.ID = id
+	due := t.now.Add(casework.InitialAssessmentDue)
+	if err := t.tx.AddDeadline(id, casework.DueInitialAssessment, due); err != nil {
+		return err
+	}
+	if err := t.audit(id, "case.open", string(kind)); err != nil {
+		return err
+	}
+	data := map[string]any{"Code": code, "Due": when(due)}
+	t.say(conv.Chat, append([]flows.Output{{Msg: "case_opened_" + string(kind), Data: data}}, notes...))
+	if err := t.groupLine(c, "group_case_opened_"+string(kind), map[string]any{"Code": code, "Name": m.Name, "Due": when(due)}); err != nil {
+		return err
+	}
+	if kind == casework.Protection {
+		return t.alertDistrict(c, "alert_protection", map[string]any{"Code": code, "Name": m.Name})
+	}
+	return nil
+}
+
+// audit writes the audit entry of a change made in this turn.
+func (t *turn) audit(caseID int64, action, detail string) error {
+	var by int64
+	if t.member != nil {
+		by = t.member.ID
+	}
+	return t.tx.Audit(casework.AuditEntry{At: t.now, MemberID: by, Action: action, CaseID: caseID,
+		Chat: string(t.in.Platform) + ":" + string(t.in.Chat), Detail: detail})
+}
+
+// when formats a due time in messages: day/month and hour, the way dates
+// are written in Zimbabwe.
+func when(due time.Time) string { return due.Format("2/1 15:04") }
+
+// groupLine posts one short line to every group linked to the case's ward,
+// in the group's language. Only the code, the kind, a member's name and
+// dates may be in data: never anything about the child.
+func (t *turn) groupLine(c casework.Case, msg string, data map[string]any) error {
+	groups, err := t.tx.LinkedGroups(c.DistrictID, c.Ward)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		loc := t.b.bundle.Localizer(g.Lang)
+		t.out = append(t.out, chat.Outbound{Platform: chat.Platform(g.Platform), Chat: chat.ChatID(g.ChatID), Text: loc.T(msg, data)})
+	}
+	return nil
+}
+
+// alertDistrict tells the district's CWOs and CMOs privately, each in
+// their language.
+func (t *turn) alertDistrict(c casework.Case, msg string, data map[string]any) error {
+	for _, role := range []casework.Role{casework.CWO, casework.CMO} {
+		staff, err := t.tx.MembersByRole(c.DistrictID, 0, role)
+		if err != nil {
+			return err
+		}
+		for _, s := range staff {
+			if err := t.tell(s, []flows.Output{{Msg: msg, Data: data}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// tell sends outputs to a member's private chat, preferring the platform
+// this message came on. A member with no identity (or unreachable) is
+// skipped: carenet never starts a chat with someone it cannot reach.
+func (t *turn) tell(m casework.Member, outs []flows.Output) error {
+	if m.Unreachable {
+		return nil
+	}
+	for _, p := range []chat.Platform{t.in.Platform, chat.WhatsApp, chat.Telegram, chat.Sim} {
+		ids, err := t.tx.MemberIdentities(m.ID, p)
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			loc := t.b.bundle.Localizer(m.Lang)
+			t.out = append(t.out, render(loc, p, chat.PrivateChat(ids[0]), outs)...)
+			return nil
+		}
+	}
+	return nil
+}

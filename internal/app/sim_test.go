@@ -1,0 +1,107 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden transcripts in testdata/")
+
+// runSim runs `carenet sim` with args, feeding stdin, and returns standard
+// output and standard error.
+func runSim(t *testing.T, stdin string, args ...string) (string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), append([]string{"sim"}, args...), strings.NewReader(stdin), &out, &errb)
+	if code != 0 {
+		t.Fatalf("carenet sim %v exited %d; stderr:\n%s", args, code, errb.String())
+	}
+	return out.String(), errb.String()
+}
+
+// TestSimTranscripts replays every testdata/sim/*.txt script through the
+// simulator and compares standard output with the .golden file beside it.
+func TestSimTranscripts(t *testing.T) {
+	scripts, err := filepath.Glob("testdata/sim/*.txt")
+	if err != nil || len(scripts) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	for _, script := range scripts {
+		t.Run(strings.TrimSuffix(filepath.Base(script), ".txt"), func(t *testing.T) {
+			t.Parallel()
+			out, _ := runSim(t, "", "--script", script)
+			golden := strings.TrimSuffix(script, ".txt") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if out != string(want) {
+				t.Errorf("transcript differs from %s (rerun with -update and read the diff):\n%s", golden, diffLines(string(want), out))
+			}
+		})
+	}
+}
+
+// diffLines shows the first differing line with some context.
+func diffLines(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + strconv.Itoa(i+1) + ":\n  want: " + wl + "\n  got:  " + gl
+		}
+	}
+	return "(no line differs)"
+}
+
+// TestSimLangEnglish is the issue's acceptance line: after /lang and a
+// choice of English, tendai (a Shona speaker) is answered in English.
+func TestSimLangEnglish(t *testing.T) {
+	out, _ := runSim(t, "dm/tendai: /help\ndm/tendai: /lang\ndm/tendai: 1\ndm/tendai: /help\n", "--script", "-")
+	blocks := strings.Split(strings.TrimSpace(out), "dm/tendai <- bot: ")
+	if len(blocks) != 5 { // "" + 4 replies
+		t.Fatalf("want 4 replies, got:\n%s", out)
+	}
+	before, after := blocks[1], blocks[4]
+	if before == after {
+		t.Errorf("help did not change language: %q", after)
+	}
+	if !strings.Contains(after, "Commands") {
+		t.Errorf("help after /lang 1 is not English: %q", after)
+	}
+	if !strings.Contains(blocks[3], "English") {
+		t.Errorf("confirmation is not English: %q", blocks[3])
+	}
+}
+
+// TestSimOutputOnlyBotLines: standard output carries bot messages only;
+// a bad line is reported on standard error and changes nothing.
+func TestSimOutputOnlyBotLines(t *testing.T) {
+	out, errOut := runSim(t, "this is not a sim line\n# comment\n\ndm/moyo: hello\n:advance 2h\n", "--script", "-")
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if !strings.HasPrefix(l, "  ") && !strings.Contains(l, " <- bot: ") {
+			t.Errorf("stdout line is not a bot message: %q", l)
+		}
+	}
+	if !strings.Contains(errOut, "expected") {
+		t.Errorf("bad line not reported on stderr: %q", errOut)
+	}
+}

@@ -1,0 +1,178 @@
+// Package chat is the messaging leaf of carenet: the platform-neutral shape of
+// a message coming in (Inbound) and going out (Outbound), and the Transport
+// contract every channel adapter (simulator, Telegram, WhatsApp) satisfies.
+//
+// It imports only the standard library so that the bot core and the adapters
+// can share it without depending on each other.
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Platform names a channel. It is part of every identity and dedupe key, so
+// the same numeric id on two platforms never collides.
+type Platform string
+
+// The platforms carenet speaks.
+const (
+	Sim      Platform = "sim"
+	Telegram Platform = "telegram"
+	WhatsApp Platform = "whatsapp"
+)
+
+// ChatID, UserID and MsgID are opaque platform identifiers. Adapters decide
+// their spelling; the core only compares and stores them.
+type (
+	ChatID string
+	UserID string
+	MsgID  string
+)
+
+// PrivateChat returns the private chat between the bot and a user. On every
+// supported platform the private chat is addressed by the user's own id
+// (Telegram: chat.id == user.id; WhatsApp: the user's JID; simulator: the
+// member name), which lets the bot move a conversation out of a group
+// without a platform round trip.
+func PrivateChat(u UserID) ChatID { return ChatID(u) }
+
+// Kind tells a private chat from a group.
+type Kind string
+
+// Chat kinds.
+const (
+	Private Kind = "private"
+	Group   Kind = "group"
+)
+
+// Conversation is the unit of ordering: messages of one (chat, sender) pair
+// are handled one after another, different conversations concurrently.
+type Conversation struct {
+	Platform Platform `json:"p"`
+	Chat     ChatID   `json:"c"`
+	User     UserID   `json:"u"`
+}
+
+func (c Conversation) String() string {
+	return fmt.Sprintf("%s/%s/%s", c.Platform, c.Chat, c.User)
+}
+
+// Inbound is one event from a platform after its adapter converted it.
+type Inbound struct {
+	Platform Platform  `json:"platform"`
+	Chat     ChatID    `json:"chat"`
+	Kind     Kind      `json:"kind"`
+	Sender   UserID    `json:"sender"`
+	ID       MsgID     `json:"id"`
+	Time     time.Time `json:"time"`
+	// Name is the sender's display name, used only for logs and first
+	// contact; it is never posted to a group by the core.
+	Name string `json:"name,omitempty"`
+	// Text is the message text, or a caption, or the data of a pressed
+	// button. Adapters strip a leading "@bot" mention and "/cmd@bot" suffix.
+	Text string `json:"text,omitempty"`
+	// ReplyTo is the id of the message this one answers, when the platform
+	// says so.
+	ReplyTo MsgID `json:"reply_to,omitempty"`
+	// Mentioned is true when the bot was @mentioned.
+	Mentioned bool `json:"mentioned,omitempty"`
+	// NonText marks stickers, photos without a caption, voice notes and
+	// the like: carenet reads text only.
+	NonText bool `json:"non_text,omitempty"`
+	// Vote is set for an answer to a native poll.
+	Vote *Vote `json:"vote,omitempty"`
+	// LangHint is the platform's language for the sender (e.g. Telegram's
+	// language_code), used only before the member has chosen one.
+	LangHint string `json:"lang_hint,omitempty"`
+}
+
+// Conversation returns the ordering key of the message.
+func (in Inbound) Conversation() Conversation {
+	return Conversation{Platform: in.Platform, Chat: in.Chat, User: in.Sender}
+}
+
+// Vote is a poll answer. Options are zero-based; an empty list means the
+// voter withdrew their vote.
+type Vote struct {
+	PollID  string `json:"poll_id"`
+	Options []int  `json:"options"`
+}
+
+// Outbound is one message the bot sends.
+type Outbound struct {
+	Platform Platform `json:"platform"`
+	Chat     ChatID   `json:"chat"`
+	// Text is the message; lines are separated by "\n".
+	Text string `json:"text,omitempty"`
+	// Choices are the options of a question, already translated. Every
+	// transport shows them as numbered "N) option" lines so typing the
+	// number always works; a transport with buttons may add them too.
+	Choices []string `json:"choices,omitempty"`
+	// Poll, when set, is sent as the platform's native poll.
+	Poll *Poll `json:"poll,omitempty"`
+	// Ref is a short opaque tag the core attaches (e.g. a poll's case
+	// code); adapters echo it in Sent, never show it.
+	Ref string `json:"ref,omitempty"`
+}
+
+// Poll is a single-choice native poll.
+type Poll struct {
+	Question string   `json:"question"`
+	Options  []string `json:"options"`
+}
+
+// Sent is what a transport reports after a successful send.
+type Sent struct {
+	ID     MsgID  `json:"id,omitempty"`
+	PollID string `json:"poll_id,omitempty"`
+	// Secret holds platform data needed later to read poll votes (WhatsApp
+	// option hashes); the core stores it opaque.
+	Secret string `json:"secret,omitempty"`
+}
+
+// Transport delivers outbound messages on one platform.
+//
+// Key is a stable idempotency key for the message (the outbox row), the same
+// on every retry; transports that can (WhatsApp message ids) use it so a
+// retry after a crash is not shown twice.
+type Transport interface {
+	Platform() Platform
+	Send(ctx context.Context, key string, out Outbound) (Sent, error)
+}
+
+// ErrPermanent marks a send that must not be retried (the user blocked the
+// bot, the chat is gone). Wrap it: fmt.Errorf("...: %w", chat.ErrPermanent).
+var ErrPermanent = errors.New("permanent send failure")
+
+// RetryAfterError asks the sender to wait before the next attempt, as a
+// platform's flood control demands.
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("retry after %s: %v", e.After, e.Err)
+}
+
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// InboxItem is an inbound message as stored in the inbox, numbered by its
+// row so handling can be marked done.
+type InboxItem struct {
+	Seq int64
+	Msg Inbound
+}
+
+// OutboxItem is an outbound message waiting in the outbox.
+type OutboxItem struct {
+	Seq      int64
+	Msg      Outbound
+	Attempts int
+}
+
+// Key is the idempotency key of the row, stable across retries and restarts.
+func (o OutboxItem) Key() string { return fmt.Sprintf("cn%d", o.Seq) }
