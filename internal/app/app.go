@@ -200,17 +200,19 @@ func (s stdio) flows(args []string) error {
 	if err != nil {
 		return fmt.Errorf("locales: %w", err)
 	}
-	known := func(id string) bool { return bundle.Has("en", id) }
-	var problems []string
+	dir := ""
 	if len(args) == 2 {
 		if _, err := os.Stat(args[1]); err != nil {
 			return err
 		}
-		if _, err := flows.LoadWithOverride(defs.FS, args[1], known); err != nil {
-			problems = strings.Split(err.Error(), "\n")
-		}
-	} else {
-		problems = flows.Check(defs.FS, known)
+		dir = args[1]
+	}
+	var problems []string
+	defs, err := loadFlows(bundle, dir)
+	if err != nil {
+		problems = strings.Split(err.Error(), "\n")
+	} else if err := bot.CheckFlows(defs); err != nil {
+		problems = strings.Split(err.Error(), "\n")
 	}
 	for _, p := range problems {
 		fmt.Fprintln(s.out, p)

@@ -105,3 +105,37 @@ func TestSimOutputOnlyBotLines(t *testing.T) {
 		t.Errorf("bad line not reported on stderr: %q", errOut)
 	}
 }
+
+// TestFlowsCheck: `carenet flows check` passes on the embedded flows and
+// lists every problem of a broken override folder.
+func TestFlowsCheck(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Main(context.Background(), []string{"flows", "check"}, strings.NewReader(""), &out, &errb); code != 0 {
+		t.Fatalf("embedded flows: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	for _, tc := range []struct {
+		yaml string
+		want []string
+	}{
+		{"id: intake\nversion: 2\nscope: private\ncommand: newcase\naction: open_case\nneeds: open\nsteps:\n" +
+			"  - {id: a, prompt: no_such_message, kind: choice, choices: [{value: x, label: opt_yes, goto: nowhere}]}\n",
+			[]string{"no_such_message", "nowhere"}},
+		{"id: intake\nversion: 2\nscope: private\ncommand: newcase\naction: open_case\nneeds: opne\nsteps:\n" +
+			"  - {id: a, prompt: intake_danger, kind: yesno}\n",
+			[]string{"opne"}},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "intake.yaml"), []byte(tc.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out.Reset()
+		if code := Main(context.Background(), []string{"flows", "check", dir}, strings.NewReader(""), &out, &errb); code == 0 {
+			t.Fatalf("broken flow passed the check:\n%s", tc.yaml)
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("check output lacks %q:\n%s", want, out.String())
+			}
+		}
+	}
+}
