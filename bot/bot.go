@@ -67,6 +67,10 @@ type Tx interface {
 	CaseByCode(code string) (*casework.Case, error)
 	AddRecord(r casework.Record) (int64, error)
 	AddDeadline(caseID int64, kind casework.DeadlineKind, due time.Time) error
+	Case(id int64) (*casework.Case, error)
+	Member(id int64) (*casework.Member, error)
+	DueDeadlines(now time.Time) ([]casework.Deadline, error)
+	MarkDeadline(id int64, step string, now time.Time) error
 }
 
 // Clock is the one source of time, so the simulator's :advance drives
@@ -94,6 +98,8 @@ type Options struct {
 	Outbox      OutboxOptions
 	// Sealer encrypts children's names; without a key names are refused.
 	Sealer *seal.Sealer
+	// Quiet reports whether reminders must wait (quiet hours); nil never.
+	Quiet func(time.Time) bool
 }
 
 // OutboxOptions tune delivery retries.
@@ -116,6 +122,7 @@ type Bot struct {
 	outOpts OutboxOptions
 	actions map[string]action
 	sealer  *seal.Sealer
+	quiet   func(time.Time) bool
 
 	mu      sync.Mutex
 	lanes   map[chat.Conversation]*lane

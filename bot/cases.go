@@ -205,19 +205,5 @@ func (t *turn) alertDistrict(c casework.Case, msg string, data map[string]any) e
 // this message came on. A member with no identity (or unreachable) is
 // skipped: carenet never starts a chat with someone it cannot reach.
 func (t *turn) tell(m casework.Member, outs []flows.Output) error {
-	if m.Unreachable {
-		return nil
-	}
-	for _, p := range []chat.Platform{t.in.Platform, chat.WhatsApp, chat.Telegram, chat.Sim} {
-		ids, err := t.tx.MemberIdentities(m.ID, p)
-		if err != nil {
-			return err
-		}
-		if len(ids) > 0 {
-			loc := t.b.bundle.Localizer(m.Lang)
-			t.out = append(t.out, render(loc, p, chat.PrivateChat(ids[0]), outs)...)
-			return nil
-		}
-	}
-	return nil
+	return t.b.tellMember(t.tx, m, t.in.Platform, outs, t.now)
 }

@@ -42,7 +42,7 @@ func (b *Bot) Tick(ctx context.Context) error {
 	for p := range woken {
 		b.wake(p)
 	}
-	return nil
+	return b.deadlines(ctx, now)
 }
 
 // nudge reminds an idle conversation once, then expires it.

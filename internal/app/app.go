@@ -13,12 +13,14 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"carenet/bot"
 	"carenet/flows"
 	"carenet/flows/defs"
 	"carenet/internal/config"
 	"carenet/internal/l10n"
+	"carenet/internal/seal"
 	"carenet/locales"
 	"carenet/store"
 )
@@ -146,10 +148,21 @@ func openCore(ctx context.Context, cfg config.Config, dbPath string, clock bot.C
 	if wrapStore != nil {
 		st = wrapStore(st)
 	}
+	key, err := cfg.DataKeyBytes()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	sealer, err := seal.New(key)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	engine := flows.NewEngine(defs)
 	b, err := bot.New(bot.Options{
-		Store: st, Engine: engine, Bundle: bundle, Clock: clock, Log: log, Location: loc,
+		Store: st, Engine: engine, Sealer: sealer, Bundle: bundle, Clock: clock, Log: log, Location: loc,
 		IdleTimeout: cfg.Conversation.IdleTimeout.Duration(),
+		Quiet:       func(t time.Time) bool { return cfg.QuietHours.Contains(t.In(loc)) },
 		Outbox: bot.OutboxOptions{
 			MaxAttempts: cfg.Outbox.MaxAttempts,
 			BackoffMin:  cfg.Outbox.BackoffMin.Duration(),

@@ -33,6 +33,7 @@ var sample = map[string]any{
 	"Count":   3,
 	"Code":    "W18-023",
 	"Due":     "7/1 08:00",
+	"What":    "the initial assessment",
 }
 
 // sameAllowed may read the same in sn/nd as in en: language names,

@@ -1,0 +1,105 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"carenet/flows"
+	"carenet/internal/casework"
+	"carenet/internal/chat"
+)
+
+// deadlines walks due case deadlines up the escalation ladder: a private
+// reminder to the case's CCW, a day later the ward's LCCW, two days later
+// the district's CWO. Nothing is sent in quiet hours; the next tick after
+// they end picks everything up.
+func (b *Bot) deadlines(ctx context.Context, now time.Time) error {
+	if b.quiet != nil && b.quiet(now) {
+		return nil
+	}
+	return b.store.Update(ctx, func(tx Tx) error {
+		due, err := tx.DueDeadlines(now)
+		if err != nil {
+			return err
+		}
+		for _, d := range due {
+			step := d.Escalation(now)
+			if step == "" {
+				continue
+			}
+			if err := b.escalate(tx, d, step, now); err != nil {
+				return fmt.Errorf("deadline %d: %w", d.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) error {
+	c, err := tx.Case(d.CaseID)
+	if err != nil || c == nil {
+		return fmt.Errorf("case %d: %v", d.CaseID, err)
+	}
+	ccw, err := tx.Member(c.CCWID)
+	if err != nil || ccw == nil {
+		return fmt.Errorf("ccw of %s: %v", c.Code, err)
+	}
+	data := map[string]any{"Code": c.Code, "What": "due_" + string(d.Kind), "Due": when(d.Due.In(b.loc)), "Name": ccw.Name}
+	var to []casework.Member
+	msg := "deadline_reminder"
+	switch step {
+	case "remind":
+		to = []casework.Member{*ccw}
+	case "lccw":
+		msg = "deadline_overdue"
+		to, err = tx.MembersByRole(c.DistrictID, c.Ward, casework.LCCW)
+	case "cwo":
+		msg = "deadline_overdue"
+		to, err = tx.MembersByRole(c.DistrictID, 0, casework.CWO)
+	}
+	if err != nil {
+		return err
+	}
+	for _, m := range to {
+		// What is a message ID: render it in the recipient's language.
+		loc := b.bundle.Localizer(m.Lang)
+		d2 := map[string]any{}
+		for k, v := range data {
+			d2[k] = v
+		}
+		d2["What"] = loc.T(data["What"].(string), nil)
+		if err := b.tellMember(tx, m, chat.WhatsApp, []flows.Output{{Msg: msg, Data: d2}}, now); err != nil {
+			return err
+		}
+	}
+	if err := tx.MarkDeadline(d.ID, step, now); err != nil {
+		return err
+	}
+	return tx.Audit(casework.AuditEntry{At: now, Action: "deadline." + step, CaseID: c.ID, Detail: string(d.Kind)})
+}
+
+// tellMember queues outputs for a member's private chat outside a turn,
+// preferring platform p.
+func (b *Bot) tellMember(tx Tx, m casework.Member, p chat.Platform, outs []flows.Output, now time.Time) error {
+	if m.Unreachable {
+		return nil
+	}
+	for _, pl := range []chat.Platform{p, chat.WhatsApp, chat.Telegram, chat.Sim} {
+		ids, err := tx.MemberIdentities(m.ID, pl)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		for _, o := range render(b.bundle.Localizer(m.Lang), pl, chat.PrivateChat(ids[0]), outs) {
+			if _, err := tx.Enqueue(o, now); err != nil {
+				return err
+			}
+		}
+		b.wake(pl)
+		return nil
+	}
+	return nil
+}
