@@ -52,6 +52,9 @@ func (tx *Tx) CreateCase(c casework.Case, serial int, nameSealed []byte) (int64,
 	if c.Intake == nil {
 		intake = []byte("{}")
 	}
+	if c.Status == "" {
+		c.Status = casework.StatusOpen
+	}
 	var sealed any
 	if len(nameSealed) > 0 {
 		sealed = nameSealed

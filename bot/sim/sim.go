@@ -192,7 +192,7 @@ func ParseLine(s string) (Line, error) {
 	}
 	where, name, ok := strings.Cut(strings.TrimSpace(head), "/")
 	name = strings.ToLower(strings.TrimSpace(name))
-	if !ok || where == "" || name == "" || strings.ContainsAny(name, " /") {
+	if !ok || where == "" || name == "" || strings.ContainsAny(name, " /") || strings.ContainsAny(where, " \t") {
 		return Line{}, ErrSyntax
 	}
 	text = strings.TrimSpace(text)
@@ -219,7 +219,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	var days time.Duration
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		n, err := strconv.Atoi(s[:i])
-		if err != nil {
+		if err != nil || n < 0 || n > 36500 {
 			return 0, fmt.Errorf("bad days in %q", s)
 		}
 		days = time.Duration(n) * 24 * time.Hour
@@ -229,6 +229,9 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 	}
 	d, err := time.ParseDuration(s)
+	if err == nil && d < 0 {
+		return 0, fmt.Errorf("negative duration %q", s)
+	}
 	return days + d, err
 }
 
@@ -274,7 +277,7 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 			continue
 		}
 		if err := r.Do(ctx, l); err != nil {
-			if errors.Is(err, errNoPoll) {
+			if errors.Is(err, errNoPoll) || errors.Is(err, errBadVote) {
 				fmt.Fprintln(r.Errs, err)
 				continue
 			}
@@ -284,7 +287,10 @@ func (r *Runner) Run(ctx context.Context, in io.Reader) error {
 	return sc.Err()
 }
 
-var errNoPoll = errors.New("sim: there is no poll in " + DemoGroup + " to vote on")
+var (
+	errNoPoll  = errors.New("sim: there is no poll in " + DemoGroup + " to vote on")
+	errBadVote = errors.New("sim: no such option")
+)
 
 // Do carries out one parsed line.
 func (r *Runner) Do(ctx context.Context, l Line) error {
@@ -311,8 +317,11 @@ func (r *Runner) Do(ctx context.Context, l Line) error {
 		p, ok := r.Transport.polls[g]
 		r.Transport.mu.Unlock()
 		n, _ := strconv.Atoi(l.Text)
-		if !ok || n > p.options {
+		if !ok {
 			return errNoPoll
+		}
+		if n > p.options {
+			return fmt.Errorf("%w: the poll has %d options", errBadVote, p.options)
 		}
 		in.Chat, in.Kind, in.Text = g, chat.Group, ""
 		in.Vote = &chat.Vote{PollID: p.id, Options: []int{n - 1}}
