@@ -157,7 +157,7 @@ func New(o Options) (*Bot, error) {
 	b := &Bot{
 		store: o.Store, engine: o.Engine, bundle: o.Bundle, clock: o.Clock,
 		log: o.Log, loc: o.Location, idle: o.IdleTimeout, outOpts: o.Outbox,
-		sealer:  o.Sealer,
+		sealer: o.Sealer, quiet: o.Quiet,
 		lanes:   map[chat.Conversation]*lane{},
 		senders: map[chat.Platform]*sender{},
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,7 +84,9 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture { return newFixtureSync(t, "FULL") }
 
-func newFixtureSync(t testing.TB, sync string) *fixture {
+func newFixtureSync(t testing.TB, sync string) *fixture { return newFixtureQuiet(t, sync, nil) }
+
+func newFixtureQuiet(t testing.TB, sync string, quiet func(time.Time) bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "bot.db")
@@ -102,7 +105,7 @@ func newFixtureSync(t testing.TB, sync string) *fixture {
 	}
 	clock := &fixedClock{t: time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)}
 	b, err := bot.New(bot.Options{Store: storeAdapter{db}, Engine: flows.NewEngine(fs), Bundle: bundle,
-		Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Quiet: quiet,
 		Outbox: bot.OutboxOptions{MaxAttempts: 3, BackoffMin: time.Second, BackoffMax: time.Minute}})
 	if err != nil {
 		t.Fatal(err)
@@ -294,5 +297,35 @@ func BenchmarkInsertCommit(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDeadlineWaitsForMorning: a deadline falling due in quiet hours is not
+// reminded until they end.
+func TestDeadlineWaitsForMorning(t *testing.T) {
+	var quiet bool
+	f := newFixtureQuiet(t, "FULL", func(time.Time) bool { return quiet })
+	steps := []string{"/newcase", "today", "1", "2", "2", "7", "no", "1", "-"}
+	for i, s := range steps {
+		f.deliver(t, dm("tendai", fmt.Sprint("n", i), s))
+	}
+	before := len(f.tr.texts())
+	f.clock.Add(49 * time.Hour)
+	quiet = true
+	if err := f.bot.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.deliver(t)
+	if got := f.tr.texts(); len(got) != before {
+		t.Fatalf("reminder sent in quiet hours: %q", got[before:])
+	}
+	quiet = false
+	if err := f.bot.Tick(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.deliver(t)
+	got := f.tr.texts()
+	if len(got) != before+1 || !strings.Contains(got[before], "DEM-") {
+		t.Fatalf("after quiet hours want one reminder, got %q", got[before:])
 	}
 }
