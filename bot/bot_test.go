@@ -329,3 +329,24 @@ func TestDeadlineWaitsForMorning(t *testing.T) {
 		t.Fatalf("after quiet hours want one reminder, got %q", got[before:])
 	}
 }
+
+// TestSenderWokenAfterCommit: a running sender with an empty outbox sleeps
+// for a minute; a new reply must wake it once its transaction commits.
+func TestSenderWokenAfterCommit(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.bot.RunSender(ctx, chat.Sim) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(100 * time.Millisecond) // let it find the outbox empty and sleep
+	if err := f.bot.Receive(ctx, dm("tendai", "w1", "/lang")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.tr.texts()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("reply not sent within 5 s: the sender was not woken")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -18,7 +18,7 @@ func (b *Bot) deadlines(ctx context.Context, now time.Time) error {
 	if b.quiet != nil && b.quiet(now) {
 		return nil
 	}
-	return b.store.Update(ctx, func(tx Tx) error {
+	return b.update(ctx, func(tx Tx) error {
 		due, err := tx.DueDeadlines(now)
 		if err != nil {
 			return err
@@ -45,7 +45,6 @@ func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) e
 	if err != nil || ccw == nil {
 		return fmt.Errorf("ccw of %s: %v", c.Code, err)
 	}
-	data := map[string]any{"Code": c.Code, "What": "due_" + string(d.Kind), "Due": when(d.Due.In(b.loc)), "Name": ccw.Name}
 	var to []casework.Member
 	msg := "deadline_reminder"
 	switch step {
@@ -62,14 +61,10 @@ func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) e
 		return err
 	}
 	for _, m := range to {
-		// What is a message ID: render it in the recipient's language.
-		loc := b.bundle.Localizer(m.Lang)
-		d2 := map[string]any{}
-		for k, v := range data {
-			d2[k] = v
-		}
-		d2["What"] = loc.T(data["What"].(string), nil)
-		if err := b.tellMember(tx, m, chat.WhatsApp, []flows.Output{{Msg: msg, Data: d2}}, now); err != nil {
+		// What names the duty in the recipient's language.
+		data := map[string]any{"Code": c.Code, "Due": when(d.Due.In(b.loc)), "Name": ccw.Name,
+			"What": b.bundle.Localizer(m.Lang).T("due_"+string(d.Kind), nil)}
+		if err := b.tellMember(tx, m, "", []flows.Output{{Msg: msg, Data: data}}, now); err != nil {
 			return err
 		}
 	}
@@ -79,13 +74,17 @@ func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) e
 	return tx.Audit(casework.AuditEntry{At: now, Action: "deadline." + step, CaseID: c.ID, Detail: string(d.Kind)})
 }
 
-// tellMember queues outputs for a member's private chat outside a turn,
-// preferring platform p.
+// tellMember queues outputs for a member's private chat, preferring
+// platform p (the one the member is talking on, if any), then WhatsApp,
+// Telegram and the simulator.
 func (b *Bot) tellMember(tx Tx, m casework.Member, p chat.Platform, outs []flows.Output, now time.Time) error {
 	if m.Unreachable {
 		return nil
 	}
 	for _, pl := range []chat.Platform{p, chat.WhatsApp, chat.Telegram, chat.Sim} {
+		if pl == "" {
+			continue
+		}
 		ids, err := tx.MemberIdentities(m.ID, pl)
 		if err != nil {
 			return err
@@ -98,7 +97,6 @@ func (b *Bot) tellMember(tx Tx, m casework.Member, p chat.Platform, outs []flows
 				return err
 			}
 		}
-		b.wake(pl)
 		return nil
 	}
 	return nil

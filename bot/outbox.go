@@ -53,6 +53,37 @@ func (b *Bot) sender(p chat.Platform) *sender {
 	return b.senders[p]
 }
 
+// enqueueTx notes the platforms a transaction queued messages for, so
+// update can wake their senders once the rows are committed and visible.
+type enqueueTx struct {
+	Tx
+	platforms map[chat.Platform]bool
+}
+
+func (t *enqueueTx) Enqueue(out chat.Outbound, notBefore time.Time) (int64, error) {
+	t.platforms[out.Platform] = true
+	return t.Tx.Enqueue(out, notBefore)
+}
+
+// update runs fn in one store transaction and, after the commit, wakes the
+// sender of every platform fn queued messages for. Every write of the bot
+// goes through it, so no sender is woken before its rows exist.
+func (b *Bot) update(ctx context.Context, fn func(Tx) error) error {
+	var platforms map[chat.Platform]bool
+	err := b.store.Update(ctx, func(tx Tx) error {
+		et := &enqueueTx{Tx: tx, platforms: map[chat.Platform]bool{}}
+		platforms = et.platforms
+		return fn(et)
+	})
+	if err != nil {
+		return err
+	}
+	for p := range platforms {
+		b.wake(p)
+	}
+	return nil
+}
+
 // wake tells a platform's running sender that rows may be due.
 func (b *Bot) wake(p chat.Platform) {
 	if s := b.sender(p); s != nil {

@@ -57,7 +57,6 @@ func (b *Bot) process(ctx context.Context, it chat.InboxItem) {
 	var err error
 	for attempt := 1; attempt <= handleAttempts; attempt++ {
 		if err = b.handleSafely(ctx, it); err == nil {
-			b.wake(it.Msg.Platform)
 			return
 		}
 		b.log.Warn("handling failed", "seq", it.Seq, "conversation", it.Msg.Conversation(), "attempt", attempt, "err", err)
@@ -66,7 +65,7 @@ func (b *Bot) process(ctx context.Context, it chat.InboxItem) {
 	// Record the failure and tell the sender, so the row does not replay
 	// for ever; if even that fails the row stays unhandled and is retried
 	// at the next start.
-	ferr := b.store.Update(ctx, func(tx Tx) error {
+	ferr := b.update(ctx, func(tx Tx) error {
 		if it.Msg.Kind == chat.Private {
 			if _, err := tx.Enqueue(chat.Outbound{Platform: it.Msg.Platform, Chat: it.Msg.Chat,
 				Text: b.bundle.Localizer("").T("error_internal", nil)}, b.now()); err != nil {
@@ -77,9 +76,7 @@ func (b *Bot) process(ctx context.Context, it chat.InboxItem) {
 	})
 	if ferr != nil {
 		b.log.Error("could not record failed message", "seq", it.Seq, "err", ferr)
-		return
 	}
-	b.wake(it.Msg.Platform)
 }
 
 func (b *Bot) handleSafely(ctx context.Context, it chat.InboxItem) (err error) {
@@ -96,7 +93,7 @@ func (b *Bot) handleSafely(ctx context.Context, it chat.InboxItem) (err error) {
 // message, a crash after it leaves only outbox rows to send.
 func (b *Bot) handle(ctx context.Context, it chat.InboxItem) error {
 	now := b.now()
-	return b.store.Update(ctx, func(tx Tx) error {
+	return b.update(ctx, func(tx Tx) error {
 		t := &turn{b: b, tx: tx, in: it.Msg, now: now}
 		if err := t.run(); err != nil {
 			return err

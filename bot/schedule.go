@@ -28,19 +28,14 @@ func (b *Bot) Tick(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("idle sessions: %w", err)
 	}
-	woken := map[chat.Platform]bool{}
 	for _, d := range due {
 		expire := !d.updated.After(now.Add(-2 * b.idle))
 		if d.reminded && !expire {
 			continue
 		}
-		if err := b.store.Update(ctx, func(tx Tx) error { return b.nudge(tx, d.conv, d.s, expire, now) }); err != nil {
+		if err := b.update(ctx, func(tx Tx) error { return b.nudge(tx, d.conv, d.s, expire, now) }); err != nil {
 			return fmt.Errorf("idle %s: %w", d.conv, err)
 		}
-		woken[d.conv.Platform] = true
-	}
-	for p := range woken {
-		b.wake(p)
 	}
 	return b.deadlines(ctx, now)
 }
