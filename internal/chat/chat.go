@@ -62,12 +62,18 @@ func (c Conversation) String() string {
 
 // Inbound is one event from a platform after its adapter converted it.
 type Inbound struct {
-	Platform Platform  `json:"platform"`
-	Chat     ChatID    `json:"chat"`
-	Kind     Kind      `json:"kind"`
-	Sender   UserID    `json:"sender"`
-	ID       MsgID     `json:"id"`
-	Time     time.Time `json:"time"`
+	Platform Platform `json:"platform"`
+	Chat     ChatID   `json:"chat"`
+	Kind     Kind     `json:"kind"`
+	Sender   UserID   `json:"sender"`
+	// SenderAlt is another id of the same person when the platform gives
+	// two (WhatsApp: the phone-number JID beside a LID, or the reverse).
+	// The core finds a member by either and keeps both.
+	SenderAlt UserID `json:"sender_alt,omitempty"`
+	// ID is the platform's message id. Together with Platform, Chat and
+	// Sender it is the dedupe key, so a redelivery is dropped.
+	ID   MsgID     `json:"id"`
+	Time time.Time `json:"time"`
 	// Name is the sender's display name, used only for logs and first
 	// contact; it is never posted to a group by the core.
 	Name string `json:"name,omitempty"`
@@ -87,7 +93,31 @@ type Inbound struct {
 	// LangHint is the platform's language for the sender (e.g. Telegram's
 	// language_code), used only before the member has chosen one.
 	LangHint string `json:"lang_hint,omitempty"`
+	// Ref is the Outbound.Ref of the bot message whose button was pressed
+	// (Telegram inline keyboards). The core refuses a stale button, one
+	// whose question is no longer the open one; typed answers carry none.
+	Ref string `json:"ref,omitempty"`
+	// Event is set for a change of the chat itself rather than a message.
+	Event Event `json:"event,omitempty"`
+	// MigratedTo is the new id of a group that moved (EventMigrated).
+	MigratedTo ChatID `json:"migrated_to,omitempty"`
 }
+
+// Event is a change to a chat that the adapters report as an Inbound with
+// no text.
+type Event string
+
+// Chat events.
+const (
+	// EventJoined: the bot was added to a group.
+	EventJoined Event = "joined"
+	// EventLeft: the bot was removed from a group; its link is kept but
+	// marked inactive.
+	EventLeft Event = "left"
+	// EventMigrated: the group got a new id (a Telegram group upgraded to a
+	// supergroup); its link and members move with it.
+	EventMigrated Event = "migrated"
+)
 
 // Conversation returns the ordering key of the message.
 func (in Inbound) Conversation() Conversation {
@@ -96,9 +126,16 @@ func (in Inbound) Conversation() Conversation {
 
 // Vote is a poll answer. Options are zero-based; an empty list means the
 // voter withdrew their vote.
+//
+// Adapters whose votes carry no chat (Telegram's poll_answer) leave Chat
+// empty; the core finds the group through the poll id it stored at send
+// time. WhatsApp votes name options by the SHA-256 of their text; the
+// adapter passes those as Hashes and the core maps them to indexes through
+// the Sent.Secret it stored.
 type Vote struct {
-	PollID  string `json:"poll_id"`
-	Options []int  `json:"options"`
+	PollID  string   `json:"poll_id"`
+	Options []int    `json:"options,omitempty"`
+	Hashes  []string `json:"hashes,omitempty"`
 }
 
 // Outbound is one message the bot sends.
@@ -113,9 +150,15 @@ type Outbound struct {
 	Choices []string `json:"choices,omitempty"`
 	// Poll, when set, is sent as the platform's native poll.
 	Poll *Poll `json:"poll,omitempty"`
-	// Ref is a short opaque tag the core attaches (e.g. a poll's case
-	// code); adapters echo it in Sent, never show it.
+	// Ref is a short opaque tag the core attaches to a question with
+	// choices (and to polls). An adapter with buttons puts it in the
+	// button data and returns it as Inbound.Ref; it is never shown.
 	Ref string `json:"ref,omitempty"`
+	// ReactTo, when set, makes this a reaction (Text is the emoji) to
+	// that message of ReactToSender. Transports that have no reactions
+	// drop it and report success.
+	ReactTo       MsgID  `json:"react_to,omitempty"`
+	ReactToSender UserID `json:"react_to_sender,omitempty"`
 }
 
 // Poll is a single-choice native poll.
@@ -146,6 +189,11 @@ type Transport interface {
 // ErrPermanent marks a send that must not be retried (the user blocked the
 // bot, the chat is gone). Wrap it: fmt.Errorf("...: %w", chat.ErrPermanent).
 var ErrPermanent = errors.New("permanent send failure")
+
+// ErrUnreachable marks a private chat the bot can no longer write to (the
+// member blocked the bot). It is permanent; the core also marks that
+// member unreachable so their LCCW can see it. Wrap it with %w.
+var ErrUnreachable = fmt.Errorf("recipient unreachable: %w", ErrPermanent)
 
 // RetryAfterError asks the sender to wait before the next attempt, as a
 // platform's flood control demands.
