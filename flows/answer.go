@@ -7,12 +7,47 @@ import (
 	"unicode/utf8"
 )
 
-// rangeLayout formats the From and To of flow_date_range.
-const rangeLayout = "2/1/2006"
+// rangeLayout formats the From and To of flow_date_range, monthLayout
+// those of flow_month_range.
+const (
+	rangeLayout = "2/1/2006"
+	monthLayout = "1/2006"
+)
+
+// skipped reports the answer that leaves an optional step empty.
+func skipped(input string) bool {
+	t := strings.TrimSpace(input)
+	return t == "-" || strings.EqualFold(t, "skip")
+}
+
+// parseMonth reads "3/2010", "03/2010", "3-2010", "3 2010" or "2010-03":
+// digits only, so it reads the same in every language.
+func parseMonth(input string) (time.Time, bool) {
+	f := strings.FieldsFunc(strings.TrimSpace(input), func(r rune) bool { return r == '/' || r == '-' || r == '.' || r == ' ' })
+	if len(f) != 2 {
+		return time.Time{}, false
+	}
+	a, err1 := strconv.Atoi(f[0])
+	b, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil {
+		return time.Time{}, false
+	}
+	month, year := a, b
+	if len(f[0]) == 4 {
+		month, year = b, a
+	}
+	if month < 1 || month > 12 || year < 1900 || year > 2999 {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC), true
+}
 
 // parseAnswer reads input as an answer to st. It returns the value to store,
 // or the error message to show.
 func parseAnswer(st *Step, input string, env Env) (string, *Output) {
+	if st.Optional && skipped(input) {
+		return "", nil
+	}
 	switch st.Kind {
 	case KindChoice:
 		n := len(st.Choices)
@@ -74,11 +109,23 @@ func parseAnswer(st *Step, input string, env Env) (string, *Output) {
 		}
 		return t.Format("2006-01-02"), nil
 
+	case KindMonth:
+		y, m, _ := env.Now.Date()
+		got, ok := parseMonth(input)
+		if !ok {
+			return "", &Output{Msg: "flow_invalid_month"}
+		}
+		diff := (got.Year()-y)*12 + int(got.Month()-m)
+		if st.Min != nil && diff < *st.Min || st.Max != nil && diff > *st.Max {
+			this := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+			data := map[string]any{"From": this.AddDate(0, bound(st.Min, 0), 0).Format(monthLayout),
+				"To": this.AddDate(0, bound(st.Max, 0), 0).Format(monthLayout)}
+			return "", &Output{Msg: "flow_month_range", Data: data}
+		}
+		return got.Format("2006-01"), nil
+
 	case KindText:
 		t := strings.TrimSpace(input)
-		if st.Optional && (t == "-" || strings.EqualFold(t, "skip")) {
-			return "", nil
-		}
 		if t == "" {
 			return "", &Output{Msg: "flow_text_required"}
 		}

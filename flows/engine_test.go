@@ -579,7 +579,7 @@ func TestEngineLookups(t *testing.T) {
 	for _, f := range e.Flows() {
 		ids = append(ids, f.ID)
 	}
-	if !reflect.DeepEqual(ids, []string{"intake", "lang"}) {
+	if !reflect.DeepEqual(ids, []string{"assess", "intake", "lang", "plan", "refer", "review", "visit"}) {
 		t.Errorf("Flows: %v", ids)
 	}
 }

@@ -31,6 +31,7 @@ const (
 	KindYesNo    Kind = "yesno"     // yes or no in en, sn or nd, or 1/2
 	KindNumber   Kind = "number"    // a whole number within Min..Max
 	KindDate     Kind = "date"      // a date; Min..Max are days from today
+	KindMonth    Kind = "month"     // a month and year ("3/2010"); Min..Max are months from this month
 	KindText     Kind = "text"      // free text of at most Max characters
 	KindCaseCode Kind = "case_code" // a case code, checked by Env.CheckCode
 	KindEnd      Kind = "end"       // no question: shows Prompt and ends the flow
@@ -82,7 +83,8 @@ type Step struct {
 	// the length of a text.
 	Min *int `yaml:"min,omitempty"`
 	Max *int `yaml:"max,omitempty"`
-	// Optional lets a text step be skipped with "-" (stored empty).
+	// Optional lets a text, number, date or month step be skipped with
+	// "-" or "skip" (stored empty).
 	Optional bool `yaml:"optional,omitempty"`
 	// Sensitive marks an identifying answer: encrypted at rest by the bot,
 	// never shown in a group.

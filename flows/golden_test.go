@@ -76,6 +76,7 @@ var transcripts = []transcript{
 		"8", "Church", // choice: out of range, by word
 		"2",            // age by number
 		"boy!",         // sex by word
+		"13/2015", "3/1990", "3/2014", // month: not a month, out of range, ok
 		"1 99", "1, 4", // multi: out of range, ok
 		"maybe", "no", // yesno
 		"yes", // consent (a choice whose words are yes/no)
@@ -86,6 +87,7 @@ var transcripts = []transcript{
 		"0", "chikoro",
 		"makore 10–14",
 		"musikana",
+		"-",
 		"14", "kuregeredzwa, 10",
 		"pamwe", "hongu",
 		"kwete",
@@ -96,6 +98,7 @@ var transcripts = []transcript{
 		"isikolo sabantwana", "isikolo",
 		"4",
 		"intombazana",
+		"2011-07",
 		"1 a", "2 3 2",
 		"mhlawumbe", "yebo",
 		"3",
@@ -104,6 +107,24 @@ var transcripts = []transcript{
 	{flow: "intake", lang: "en", name: "cancel", inputs: []string{"today", "3", "/cancel"}},
 	{flow: "intake", lang: "sn", name: "cancel", inputs: []string{"nezuro", "2", "2", "/cancel"}},
 	{flow: "intake", lang: "nd", name: "cancel", inputs: []string{"lamuhla", "1", "1", "2", "5", "/cancel"}},
+
+	// Case flows, each in the three languages with refused answers.
+	{flow: "assess", lang: "en", inputs: []string{"DEM-00013", "4", "none", "Some concern", "1", "serious", "2", "3", "2"}},
+	{flow: "assess", lang: "sn", inputs: []string{"dem00013", "1", "1", "2", "dambudziko guru", "1", "1", "chimbichimbi", "3"}},
+	{flow: "assess", lang: "nd", inputs: []string{"DEM 00013", "1", "2", "1", "1", "3", "1", "1"}},
+	{flow: "plan", lang: "en", inputs: []string{"DEM-00013", "4", "9", "7", "cwo", "yesterday", "1/12/2026", "30/1/2026"}},
+	{flow: "plan", lang: "sn", inputs: []string{"DEM-00013", "kudzidza nechikoro", "1", "muchengeti wemwana", "nhasi"}},
+	{flow: "plan", lang: "nd", inputs: []string{"DEM-00013", "1", "4", "6", "10/1/2026"}},
+	{flow: "visit", lang: "en", inputs: []string{"DEM-00013", "tomorrow", "today", "yes", "no", "5", "2", "no", "today", "19/1/2026"}},
+	{flow: "visit", lang: "sn", inputs: []string{"DEM-00013", "nezuro", "kwete", "hongu", "zvanonoka", "hongu", "12/1/2026"}},
+	{flow: "visit", lang: "nd", inputs: []string{"DEM-00013", "lamuhla", "yebo", "hatshi", "1", "hatshi", "2/2/2026"}},
+	{flow: "refer", lang: "en", inputs: []string{"DEM-00013", "1", "police", "today", "maybe", "yes"}},
+	{flow: "refer", lang: "sn", inputs: []string{"DEM-00013", "2", "hongu", "kwete"}},
+	{flow: "refer", lang: "nd", inputs: []string{"DEM-00013", "1", "9", "2", "izolo", "hatshi"}},
+	{flow: "refer", lang: "en", name: "feedback", inputs: []string{"DEM-00013", "feedback on an earlier referral", "yes", "yes"}},
+	{flow: "review", lang: "en", inputs: []string{"DEM-00013", "31", "4", "3", "5", "propose closure", "1/8/2026", "1/7/2026"}},
+	{flow: "review", lang: "sn", inputs: []string{"DEM-00013", "2", "2", "1", "nhasi", "5/4/2026"}},
+	{flow: "review", lang: "nd", inputs: []string{"DEM-00013", "6", "1", "4", "5/3/2026"}},
 }
 
 func (tc transcript) file() string {

@@ -24,6 +24,8 @@ var EngineMessages = []string{
 	"flow_invalid_yesno",
 	"flow_invalid_number", // Data: Min, Max
 	"flow_invalid_date",
+	"flow_invalid_month",
+	"flow_month_range",
 	"flow_date_range",   // Data: From, To ("2 Jan 2006")
 	"flow_invalid_text", // Data: Max (characters)
 	"flow_text_required",
@@ -275,7 +277,7 @@ func validCommand(s string) bool {
 	return true
 }
 
-var kinds = []Kind{KindChoice, KindMulti, KindYesNo, KindNumber, KindDate, KindText, KindCaseCode, KindEnd}
+var kinds = []Kind{KindChoice, KindMulti, KindYesNo, KindNumber, KindDate, KindMonth, KindText, KindCaseCode, KindEnd}
 
 // problems validates one flow.
 func (f *Flow) problems(known func(string) bool) []string {
@@ -388,7 +390,7 @@ func (f *Flow) problems(known func(string) bool) []string {
 					add("%syesno choices, if given, must be exactly yes and no", at)
 				}
 			}
-		case KindNumber, KindDate, KindText, KindCaseCode, KindEnd:
+		case KindNumber, KindDate, KindMonth, KindText, KindCaseCode, KindEnd:
 			if len(st.Choices) > 0 {
 				add("%s%s steps take no choices", at, st.Kind)
 			}
@@ -429,6 +431,10 @@ func (f *Flow) problems(known func(string) bool) []string {
 			if (st.Min == nil) != (st.Max == nil) {
 				add("%sdate steps take min and max (days from today) both or neither", at)
 			}
+		case KindMonth:
+			if (st.Min == nil) != (st.Max == nil) {
+				add("%smonth steps take min and max (months from this month) both or neither", at)
+			}
 		case KindText:
 			if st.Min != nil {
 				add("%stext steps take no min", at)
@@ -444,8 +450,8 @@ func (f *Flow) problems(known func(string) bool) []string {
 		if st.Min != nil && st.Max != nil && *st.Min > *st.Max {
 			add("%smin %d > max %d", at, *st.Min, *st.Max)
 		}
-		if st.Optional && st.Kind != KindText {
-			add("%sonly text steps can be optional", at)
+		if st.Optional && st.Kind != KindText && st.Kind != KindNumber && st.Kind != KindDate && st.Kind != KindMonth {
+			add("%sonly text, number, date and month steps can be optional", at)
 		}
 		if st.Action != "" && st.Kind != KindEnd {
 			add("%saction is only for end steps", at)

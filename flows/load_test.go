@@ -56,9 +56,9 @@ func TestLoadBad(t *testing.T) {
 		`kinds.yaml: step "end": id "end" is reserved (the target that completes a flow)`,
 		`kinds.yaml: step "Bad Step": id: use a-z, 0-9 and _, starting with a letter`,
 		`kinds.yaml: step #5: id missing`,
-		`kinds.yaml: step "q": kind "question" is not one of choice, multi, yesno, number, date, text, case_code, end`,
+		`kinds.yaml: step "q": kind "question" is not one of choice, multi, yesno, number, date, month, text, case_code, end`,
 		`kinds.yaml: step "noprompt": prompt missing`,
-		`kinds.yaml: step "nokind": kind missing (one of choice, multi, yesno, number, date, text, case_code, end)`,
+		`kinds.yaml: step "nokind": kind missing (one of choice, multi, yesno, number, date, month, text, case_code, end)`,
 		// choices
 		`choices.yaml: step "none": choice step needs at least one choice`,
 		`choices.yaml: step "dup": choice #2: duplicate value "a"`,
@@ -76,7 +76,7 @@ func TestLoadBad(t *testing.T) {
 		`bounds.yaml: step "t1": text max must be > 0 (got 0)`,
 		`bounds.yaml: step "t2": text steps take no min`,
 		`bounds.yaml: step "c1": choice steps take no min or max`,
-		`bounds.yaml: step "c1": only text steps can be optional`,
+		`bounds.yaml: step "c1": only text, number, date and month steps can be optional`,
 		`bounds.yaml: step "c1": action is only for end steps`,
 		`bounds.yaml: step "e1": end steps take no next`,
 		// targets and reachability
@@ -200,7 +200,7 @@ func TestLoadWithOverride(t *testing.T) {
 	for _, f := range fl {
 		got[f.ID] = f
 	}
-	if len(got) != 3 || got["lang"] == nil || got["extra"] == nil {
+	if len(got) != 8 || got["lang"] == nil || got["extra"] == nil {
 		t.Fatalf("flows %v", got)
 	}
 	if f := got["intake"]; f.Version != 2 || f.Source != filepath.Join("testdata/override", "intake.yaml") {
@@ -211,8 +211,9 @@ func TestLoadWithOverride(t *testing.T) {
 	}
 
 	// No dir: the base alone.
+	base, _ := Load(defs.FS, nil)
 	fl, err = LoadWithOverride(defs.FS, "", nil)
-	if err != nil || len(fl) != 2 {
+	if err != nil || len(fl) != len(base) {
 		t.Errorf("no override: %d flows, %v", len(fl), err)
 	}
 

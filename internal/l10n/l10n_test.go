@@ -23,17 +23,34 @@ var _ flows.Lang = (*l10n.Bundle)(nil)
 
 // sample holds every template key the messages may use.
 var sample = map[string]any{
-	"Name":    "Tendai",
-	"Max":     7,
-	"Min":     1,
-	"From":    "8/10/2025",
-	"To":      "6/1/2026",
-	"Title":   "Sample title",
-	"Command": "/foo",
-	"Count":   3,
-	"Code":    "W18-023",
-	"Due":     "7/1 08:00",
-	"What":    "the initial assessment",
+	"Name":     "Tendai",
+	"Max":      7,
+	"Min":      1,
+	"From":     "8/10/2025",
+	"To":       "6/1/2026",
+	"Title":    "Sample title",
+	"Command":  "/foo",
+	"Count":    3,
+	"Code":     "W18-023",
+	"Due":      "7/1 08:00",
+	"What":     "the initial assessment",
+	"Age":      "10-14",
+	"At":       "5/1",
+	"CCW":      "Tendai",
+	"Concerns": "neglect",
+	"Days":     7,
+	"District": "Demo",
+	"Done":     2,
+	"Kind":     "welfare",
+	"Last":     "visit",
+	"Next":     "19/1",
+	"Opened":   "5/1/2026",
+	"Platform": "WhatsApp",
+	"Role":     "CCW",
+	"Sex":      "girl",
+	"Status":   "open",
+	"Total":    3,
+	"Ward":     4,
 }
 
 // sameAllowed may read the same in sn/nd as in en: language names,
@@ -43,13 +60,20 @@ var sameAllowed = map[string]bool{
 	"lang_name_sn":         true,
 	"lang_name_nd":         true,
 	"opt_source_childline": true,
-	"not_registered":       true,
+	// Trilingual: sent before the sender's language is known.
+	"invite_unknown":        true,
+	"invite_used":           true,
+	"invite_expired":        true,
+	"join_in_private":       true,
+	"joined_group":          true,
+	"opt_service_childline": true,
+	"not_registered":        true,
 }
 
 // maxRunes bounds every message: they go to WhatsApp on cheap phones.
 const maxRunes = 200
 
-var longAllowed = map[string]bool{"not_registered": true}
+var longAllowed = map[string]bool{"not_registered": true, "invite_unknown": true, "invite_used": true, "invite_expired": true, "joined_group": true}
 
 func load(t testing.TB) *l10n.Bundle {
 	t.Helper()
