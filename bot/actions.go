@@ -14,8 +14,13 @@ type action func(t *turn, conv chat.Conversation, res flows.Result) error
 
 func (b *Bot) flowActions() map[string]action {
 	return map[string]action{
-		"set_language": setLanguage,
-		"open_case":    openCase,
+		"set_language":      setLanguage,
+		"open_case":         openCase,
+		"record_assessment": recordAssessment,
+		"add_plan_action":   addPlanAction,
+		"record_visit":      recordVisit,
+		"add_referral":      addReferral,
+		"record_review":     recordReview,
 	}
 }
 

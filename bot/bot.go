@@ -67,6 +67,11 @@ type Tx interface {
 	CaseByCode(code string) (*casework.Case, error)
 	AddRecord(r casework.Record) (int64, error)
 	AddDeadline(caseID int64, kind casework.DeadlineKind, due time.Time) error
+	CompleteDeadlines(caseID int64, kind casework.DeadlineKind, now time.Time) error
+	OpenDeadlines(caseID int64) ([]casework.Deadline, error)
+	OpenCasesOf(memberID int64) ([]casework.Case, error)
+	Records(caseID int64, kind string) ([]casework.Record, error)
+	CaseNameSealed(id int64) ([]byte, error)
 	Case(id int64) (*casework.Case, error)
 	Member(id int64) (*casework.Member, error)
 	DueDeadlines(now time.Time) ([]casework.Deadline, error)

@@ -305,7 +305,7 @@ func BenchmarkInsertCommit(b *testing.B) {
 func TestDeadlineWaitsForMorning(t *testing.T) {
 	var quiet bool
 	f := newFixtureQuiet(t, "FULL", func(time.Time) bool { return quiet })
-	steps := []string{"/newcase", "today", "1", "2", "2", "7", "no", "1", "-"}
+	steps := []string{"/newcase", "today", "1", "2", "2", "-", "7", "no", "1", "-"}
 	for i, s := range steps {
 		f.deliver(t, dm("tendai", fmt.Sprint("n", i), s))
 	}

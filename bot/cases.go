@@ -119,7 +119,9 @@ func openCase(t *turn, conv chat.Conversation, res flows.Result) error {
 	c := casework.Case{Code: code, DistrictID: d.ID, Ward: m.Ward, CCWID: m.ID, Kind: kind, Statutory: statutory,
 		Status: casework.StatusOpen, Opened: t.now, Concerns: concerns, Intake: map[string]string{}}
 	for k, v := range ans {
-		if k != "name" && k != "concerns" {
+		// The birth month is not kept: only the day the child turns 18,
+		// as a deadline.
+		if k != "name" && k != "concerns" && k != "born" {
 			c.Intake[k] = v
 		}
 	}
@@ -140,6 +142,14 @@ func openCase(t *turn, conv chat.Conversation, res flows.Result) error {
 	due := t.now.Add(casework.InitialAssessmentDue)
 	if err := t.tx.AddDeadline(id, casework.DueInitialAssessment, due); err != nil {
 		return err
+	}
+	if err := t.tx.AddDeadline(id, casework.DueReview, t.now.AddDate(0, 0, casework.ReviewMaxDays)); err != nil {
+		return err
+	}
+	if born, err := time.ParseInLocation("2006-01", ans["born"], t.b.loc); err == nil {
+		if err := t.tx.AddDeadline(id, casework.DueTurns18, born.AddDate(18, 0, 0).Add(8*time.Hour)); err != nil {
+			return err
+		}
 	}
 	if err := t.audit(id, "case.open", string(kind)); err != nil {
 		return err

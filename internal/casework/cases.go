@@ -92,6 +92,9 @@ func SplitList(s string) []string {
 const (
 	InitialAssessmentDue = 48 * time.Hour
 	FullAssessmentDue    = 7 * 24 * time.Hour
+	// ReferralFollowUp is when a referral is followed up, and again after
+	// feedback that does not complete it.
+	ReferralFollowUp = 14 * 24 * time.Hour
 	// ReviewMax is the longest gap between formal reviews: six months.
 	ReviewMaxDays = 183
 	// Overdue items go to the ward's LCCW a day after the due time, to the
@@ -111,6 +114,9 @@ const (
 	DueReferral          DeadlineKind = "referral_followup"
 	DueAction            DeadlineKind = "plan_action"
 	DueVisit             DeadlineKind = "visit"
+	// DueTurns18 is the month the child turns 18: the case is proposed
+	// for closure (criterion 2) rather than reminded up the ladder.
+	DueTurns18 DeadlineKind = "turns_18"
 )
 
 // Deadline is a dated duty on a case. Reminded, ToLCCW and ToCWO record
