@@ -14,8 +14,10 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -72,6 +74,19 @@ type Tx interface {
 	OpenCasesOf(memberID int64) ([]casework.Case, error)
 	Records(caseID int64, kind string) ([]casework.Record, error)
 	CaseNameSealed(id int64) ([]byte, error)
+
+	CreateMember(m casework.Member, now time.Time) (int64, error)
+	AddIdentity(memberID int64, p chat.Platform, u chat.UserID) error
+	SetMemberUnreachable(id int64, v bool) error
+	CreateInvite(in casework.Invite) error
+	Invite(code string) (*casework.Invite, error)
+	UseInvite(code string, memberID int64, now time.Time) error
+	PutChat(p chat.Platform, c chat.ChatID, kind chat.Kind, title string) error
+	LinkChat(p chat.Platform, c chat.ChatID, districtID int64, ward int, now time.Time) error
+	SetChatActive(p chat.Platform, c chat.ChatID, active bool) error
+	SetChatLang(p chat.Platform, c chat.ChatID, lang string) error
+	MarkUnlinkedNotified(p chat.Platform, c chat.ChatID) (first bool, err error)
+	MoveChat(p chat.Platform, from, to chat.ChatID) error
 	Case(id int64) (*casework.Case, error)
 	Member(id int64) (*casework.Member, error)
 	DueDeadlines(now time.Time) ([]casework.Deadline, error)
@@ -105,6 +120,8 @@ type Options struct {
 	Sealer *seal.Sealer
 	// Quiet reports whether reminders must wait (quiet hours); nil never.
 	Quiet func(time.Time) bool
+	// Random is the source of invite codes; nil means crypto/rand.
+	Random io.Reader
 }
 
 // OutboxOptions tune delivery retries.
@@ -127,6 +144,7 @@ type Bot struct {
 	outOpts OutboxOptions
 	actions map[string]action
 	sealer  *seal.Sealer
+	random  io.Reader
 	quiet   func(time.Time) bool
 
 	mu      sync.Mutex
@@ -162,12 +180,15 @@ func New(o Options) (*Bot, error) {
 	b := &Bot{
 		store: o.Store, engine: o.Engine, bundle: o.Bundle, clock: o.Clock,
 		log: o.Log, loc: o.Location, idle: o.IdleTimeout, outOpts: o.Outbox,
-		sealer: o.Sealer, quiet: o.Quiet,
+		sealer: o.Sealer, quiet: o.Quiet, random: o.Random,
 		lanes:   map[chat.Conversation]*lane{},
 		senders: map[chat.Platform]*sender{},
 	}
 	if b.sealer == nil {
 		b.sealer = &seal.Sealer{}
+	}
+	if b.random == nil {
+		b.random = rand.Reader
 	}
 	b.actions = b.flowActions()
 	errs := []error{CheckFlows(o.Engine.Flows())}

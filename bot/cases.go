@@ -183,15 +183,24 @@ func when(due time.Time) string { return due.Format("2/1 15:04") }
 // in the group's language. Only the code, the kind, a member's name and
 // dates may be in data: never anything about the child.
 func (t *turn) groupLine(c casework.Case, msg string, data map[string]any) error {
-	groups, err := t.tx.LinkedGroups(c.DistrictID, c.Ward)
+	outs, err := t.b.groupLines(t.tx, c, msg, func(string) map[string]any { return data })
+	t.out = append(t.out, outs...)
+	return err
+}
+
+// groupLines renders msg for the case's linked groups; data gives the
+// template data in a group's language.
+func (b *Bot) groupLines(tx Tx, c casework.Case, msg string, data func(lang string) map[string]any) ([]chat.Outbound, error) {
+	groups, err := tx.LinkedGroups(c.DistrictID, c.Ward)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var outs []chat.Outbound
 	for _, g := range groups {
-		loc := t.b.bundle.Localizer(g.Lang)
-		t.out = append(t.out, chat.Outbound{Platform: chat.Platform(g.Platform), Chat: chat.ChatID(g.ChatID), Text: loc.T(msg, data)})
+		outs = append(outs, chat.Outbound{Platform: chat.Platform(g.Platform), Chat: chat.ChatID(g.ChatID),
+			Text: b.bundle.Localizer(g.Lang).T(msg, data(g.Lang))})
 	}
-	return nil
+	return outs, nil
 }
 
 // alertDistrict tells the district's CWOs and CMOs privately, each in

@@ -45,6 +45,9 @@ func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) e
 	if err != nil || ccw == nil {
 		return fmt.Errorf("ccw of %s: %v", c.Code, err)
 	}
+	if d.Kind == casework.DueTurns18 {
+		return b.turns18(tx, c, d, now)
+	}
 	var to []casework.Member
 	msg := "deadline_reminder"
 	switch step {
@@ -68,10 +71,55 @@ func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) e
 			return err
 		}
 	}
+	if step == "lccw" {
+		// A day overdue is an event the ward sees: one line, the code and
+		// the duty, nothing about the child.
+		outs, err := b.groupLines(tx, *c, "group_overdue", func(lang string) map[string]any {
+			return map[string]any{"Code": c.Code, "What": b.bundle.Localizer(lang).T("due_"+string(d.Kind), nil)}
+		})
+		if err != nil {
+			return err
+		}
+		for _, o := range outs {
+			if _, err := tx.Enqueue(o, now); err != nil {
+				return err
+			}
+		}
+	}
 	if err := tx.MarkDeadline(d.ID, step, now); err != nil {
 		return err
 	}
 	return tx.Audit(casework.AuditEntry{At: now, Action: "deadline." + step, CaseID: c.ID, Detail: string(d.Kind)})
+}
+
+// turns18 proposes the case for closure when the child turns 18
+// (criterion 2): the CCW, the ward's LCCW and the CWO are told once.
+func (b *Bot) turns18(tx Tx, c *casework.Case, d casework.Deadline, now time.Time) error {
+	var to []casework.Member
+	for _, r := range []struct {
+		role casework.Role
+		ward int
+	}{{casework.LCCW, c.Ward}, {casework.CWO, 0}} {
+		ms, err := tx.MembersByRole(c.DistrictID, r.ward, r.role)
+		if err != nil {
+			return err
+		}
+		to = append(to, ms...)
+	}
+	if ccw, err := tx.Member(c.CCWID); err != nil {
+		return err
+	} else if ccw != nil {
+		to = append([]casework.Member{*ccw}, to...)
+	}
+	for _, m := range to {
+		if err := b.tellMember(tx, m, "", []flows.Output{{Msg: "turns_18", Data: map[string]any{"Code": c.Code}}}, now); err != nil {
+			return err
+		}
+	}
+	if err := tx.CompleteDeadlines(c.ID, casework.DueTurns18, now); err != nil {
+		return err
+	}
+	return tx.Audit(casework.AuditEntry{At: now, Action: "case.turns_18", CaseID: c.ID})
 }
 
 // tellMember queues outputs for a member's private chat, preferring

@@ -213,6 +213,12 @@ func (b *Bot) sendDue(ctx context.Context, s *sender) (int, error) {
 func (b *Bot) sendFailed(ctx context.Context, it chat.OutboxItem, sendErr error) error {
 	attempts := it.Attempts + 1
 	log := b.log.With("seq", it.Seq, "platform", it.Msg.Platform, "chat", it.Msg.Chat, "attempt", attempts, "err", sendErr)
+	if errors.Is(sendErr, chat.ErrUnreachable) {
+		now := b.now()
+		if err := b.update(ctx, func(tx Tx) error { return b.markUnreachable(tx, it.Msg.Platform, it.Msg.Chat, now) }); err != nil {
+			return fmt.Errorf("mark unreachable: %w", err)
+		}
+	}
 	if errors.Is(sendErr, chat.ErrPermanent) || attempts >= b.outOpts.MaxAttempts {
 		log.Warn("send failed for good")
 		return b.store.MarkFailed(ctx, it.Seq, sendErr.Error(), b.now())

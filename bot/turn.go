@@ -39,18 +39,31 @@ func (t *turn) run() error {
 		// stored (dedupe key) and otherwise ignored.
 		return nil
 	}
-	m, err := t.tx.MemberByIdentity(in.Platform, in.Sender)
+	if in.Event != "" {
+		return t.chatEvent()
+	}
+	m, err := t.findMember()
 	if err != nil {
 		return fmt.Errorf("member: %w", err)
 	}
 	t.member = m
+	cmd, arg := parseCommand(in.Text)
 	if m == nil {
 		// Unregistered people: a polite answer in private, silence in
 		// groups (their group messages keep only the dedupe key).
-		if t.private() {
+		switch {
+		case !t.private():
+		case (cmd == "join" || cmd == "start") && arg != "":
+			return t.redeem(arg)
+		default:
 			t.reply(t.b.bundle.Localizer("en").T("not_registered", nil))
 		}
 		return nil
+	}
+	if !t.private() && cmd != "setup" {
+		if err := t.unlinkedNotice(); err != nil {
+			return err
+		}
 	}
 	conv := in.Conversation()
 	if in.NonText {
@@ -59,7 +72,6 @@ func (t *turn) run() error {
 		}
 		return nil
 	}
-	cmd, arg := parseCommand(in.Text)
 	if cmd != "" {
 		return t.command(cmd, arg)
 	}
@@ -69,6 +81,9 @@ func (t *turn) run() error {
 	}
 	if s != nil {
 		return t.answer(conv, *s)
+	}
+	if !t.private() {
+		return t.groupNote()
 	}
 	if t.private() {
 		t.reply(t.loc().T("no_flow_hint", nil))
@@ -92,13 +107,24 @@ func (t *turn) command(cmd, arg string) error {
 	switch cmd {
 	case "cancel":
 		return t.cancel()
-	case "help", "start":
-		if t.private() {
-			t.reply(t.loc().T("help_private", nil))
-		} else {
-			t.reply(t.loc().T("help_group", nil))
+	case "join", "start":
+		if arg != "" {
+			if t.private() {
+				t.reply(t.loc().T("already_registered", nil))
+			}
+			return nil
 		}
-		return nil
+		return t.help()
+	case "help":
+		return t.help()
+	case "invite":
+		return t.invite(arg)
+	case "setup":
+		return t.setup(arg)
+	case "case":
+		return t.showCase(arg)
+	case "mycases":
+		return t.myCases()
 	}
 	if f, ok := t.b.engine.ByCommand(cmd); ok {
 		args := map[string]string{}
@@ -112,6 +138,18 @@ func (t *turn) command(cmd, arg string) error {
 	}
 	return nil
 }
+
+func (t *turn) help() error {
+	if t.private() {
+		t.reply(t.loc().T("help_private", nil))
+	} else {
+		t.reply(t.loc().T("help_group", nil))
+	}
+	return nil
+}
+
+// privateChat is the sender's private chat, where flows and refusals go.
+func (t *turn) privateChat() chat.ChatID { return chat.PrivateChat(t.in.Sender) }
 
 func (t *turn) cancel() error {
 	conv := t.in.Conversation()

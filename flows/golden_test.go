@@ -74,8 +74,8 @@ var transcripts = []transcript{
 	{flow: "intake", lang: "en", inputs: []string{
 		"soon", "1/1/2025", "yesterday", // date: not a date, out of range, ok
 		"8", "Church", // choice: out of range, by word
-		"2",            // age by number
-		"boy!",         // sex by word
+		"2",                           // age by number
+		"boy!",                        // sex by word
 		"13/2015", "3/1990", "3/2014", // month: not a month, out of range, ok
 		"1 99", "1, 4", // multi: out of range, ok
 		"maybe", "no", // yesno

@@ -192,6 +192,15 @@ func (tx *Tx) LinkChat(p chat.Platform, c chat.ChatID, districtID int64, ward in
 	return nil
 }
 
+// MoveChat follows a group to its new id (a Telegram group upgraded to a
+// supergroup): its link, language and notice state go with it.
+func (tx *Tx) MoveChat(p chat.Platform, from, to chat.ChatID) error {
+	if err := tx.execOne(`UPDATE chats SET chat_id = ? WHERE platform = ? AND chat_id = ?`, to, p, from); err != nil {
+		return fmt.Errorf("store: move chat %s/%s: %w", p, from, err)
+	}
+	return nil
+}
+
 // SetChatActive records whether the bot is still in the chat.
 func (tx *Tx) SetChatActive(p chat.Platform, c chat.ChatID, active bool) error {
 	if err := tx.execOne(`UPDATE chats SET active = ? WHERE platform = ? AND chat_id = ?`, boolInt(active), p, c); err != nil {

@@ -122,6 +122,11 @@ func (t *Transport) Platform() chat.Platform { return chat.Sim }
 // Send prints the message. A poll's id is the outbox key, so it is stable
 // across retries.
 func (t *Transport) Send(_ context.Context, key string, out chat.Outbound) (chat.Sent, error) {
+	if out.ReactTo != "" {
+		// The simulator's output has no reactions; a line would read as a
+		// group message.
+		return chat.Sent{}, nil
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	name := string(out.Chat)

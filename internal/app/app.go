@@ -40,6 +40,10 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = io.sim(ctx, rest)
 	case "flows":
 		err = io.flows(rest)
+	case "invite":
+		err = io.invite(ctx, rest)
+	case "audit":
+		err = io.audit(ctx, rest)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -66,6 +70,9 @@ const usage = `usage:
   carenet [run] [--config FILE]       run the configured channels (none: the simulator)
   carenet sim [--db PATH] [--script FILE|-] [--empty] [--config FILE]
   carenet flows check [DIR]           validate flow files and print every problem
+  carenet invite --role ROLE --district NAME [--ward N] [--lang en|sn|nd] [--district-code XYZ] [--config FILE]
+                                      print a one-time invite code (valid 7 days) on the last line
+  carenet audit CODE [--config FILE]  print a case's history
 `
 
 type stdio struct {
@@ -160,7 +167,7 @@ func openCore(ctx context.Context, cfg config.Config, dbPath string, clock bot.C
 	}
 	engine := flows.NewEngine(defs)
 	b, err := bot.New(bot.Options{
-		Store: st, Engine: engine, Sealer: sealer, Bundle: bundle, Clock: clock, Log: log, Location: loc,
+		Store: st, Engine: engine, Sealer: sealer, Random: newRandom(), Bundle: bundle, Clock: clock, Log: log, Location: loc,
 		IdleTimeout: cfg.Conversation.IdleTimeout.Duration(),
 		Quiet:       func(t time.Time) bool { return cfg.QuietHours.Contains(t.In(loc)) },
 		Outbox: bot.OutboxOptions{
@@ -175,6 +182,10 @@ func openCore(ctx context.Context, cfg config.Config, dbPath string, clock bot.C
 	}
 	return &core{cfg: cfg, db: db, bundle: bundle, engine: engine, bot: b}, nil
 }
+
+// newRandom is the source of invite codes: crypto/rand, unless a test
+// wants codes it can put in a golden transcript.
+var newRandom = func() io.Reader { return nil }
 
 // wrapStore lets the crash tests of this package put a fault-injecting
 // layer around the store; it is nil in every real run.

@@ -1,6 +1,8 @@
 package casework
 
 import (
+	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -175,4 +177,45 @@ type Record struct {
 	At       time.Time
 	Data     map[string]string
 	Chat     string
+}
+
+// inviteAlphabet leaves out letters and digits that are easy to confuse
+// when a code is read aloud or typed on a phone (0/O, 1/I/L, 5/S, 2/Z, 8/B).
+const inviteAlphabet = "34679ACDEFGHJKMNPQRTUVWXY"
+
+// NewInviteCode makes an 8-character invite code from random bytes,
+// written "XXXX-XXXX".
+func NewInviteCode(random io.Reader) (string, error) {
+	var b [8]byte
+	if _, err := io.ReadFull(random, b[:]); err != nil {
+		return "", fmt.Errorf("invite code: %w", err)
+	}
+	code := make([]byte, 0, 9)
+	for i, x := range b {
+		if i == 4 {
+			code = append(code, '-')
+		}
+		code = append(code, inviteAlphabet[int(x)%len(inviteAlphabet)])
+	}
+	return string(code), nil
+}
+
+// NormalizeInviteCode reads a typed code case-insensitively, with or
+// without the dash or spaces, into the stored "XXXX-XXXX" form; "" when it
+// cannot be one.
+func NormalizeInviteCode(s string) string {
+	var b []byte
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case r == '-' || r == ' ':
+		case r < 128 && strings.ContainsRune(inviteAlphabet, r):
+			b = append(b, byte(r))
+		default:
+			return ""
+		}
+	}
+	if len(b) != 8 {
+		return ""
+	}
+	return string(b[:4]) + "-" + string(b[4:])
 }

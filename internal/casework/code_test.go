@@ -2,6 +2,7 @@ package casework
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -108,3 +109,26 @@ func lower(s string) string {
 
 func dashless(s string) string { return s[:3] + s[4:] }
 func spaced(s string) string   { return s[:3] + " " + s[4:6] + " " + s[6:] }
+
+func TestInviteCode(t *testing.T) {
+	code, err := NewInviteCode(strings.NewReader("\x00\x01\x02\x03\xfd\xfe\xff\x10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(code) != 9 || code[4] != '-' {
+		t.Fatalf("code %q", code)
+	}
+	for _, typed := range []string{code, strings.ToLower(code), strings.ReplaceAll(code, "-", ""), code[:4] + " " + code[5:]} {
+		if got := NormalizeInviteCode(typed); got != code {
+			t.Errorf("Normalize(%q) = %q, want %q", typed, got, code)
+		}
+	}
+	for _, bad := range []string{"", "ABC", "3333-333O", "3333-33333", "3333_3333"} {
+		if got := NormalizeInviteCode(bad); got != "" {
+			t.Errorf("Normalize(%q) = %q, want empty", bad, got)
+		}
+	}
+	if _, err := NewInviteCode(strings.NewReader("short")); err == nil {
+		t.Error("short random source accepted")
+	}
+}
