@@ -73,7 +73,7 @@ var sameAllowed = map[string]bool{
 // maxRunes bounds every message: they go to WhatsApp on cheap phones.
 const maxRunes = 200
 
-var longAllowed = map[string]bool{"not_registered": true, "invite_unknown": true, "invite_used": true, "invite_expired": true, "joined_group": true}
+var longAllowed = map[string]bool{"not_registered": true, "help_private": true, "invite_unknown": true, "invite_used": true, "invite_expired": true, "joined_group": true}
 
 func load(t testing.TB) *l10n.Bundle {
 	t.Helper()
