@@ -328,3 +328,35 @@ func TestTurns18(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleButton: a question's choices carry a ref; pressing a button of
+// an earlier question is refused and changes nothing, the current one is
+// taken.
+func TestStaleButton(t *testing.T) {
+	f := caseFixture(t)
+	f.say(t, "tendai", "/visit DEM-00013", "today")
+	var second string // the ref of the open question
+	for _, o := range f.tr.sent {
+		if o.Chat == "tendai" && len(o.Choices) > 0 && o.Ref != "" {
+			second = o.Ref
+		}
+	}
+	if second == "" || !strings.HasPrefix(second, "visit.") {
+		t.Fatalf("no ref on the question: %+v", f.tr.sent[len(f.tr.sent)-1])
+	}
+	press := func(ref, n string) {
+		msgSeq++
+		in := dm("tendai", fmt.Sprint("cb", msgSeq), n)
+		in.Ref = ref
+		f.deliver(t, in)
+	}
+	before := snapshot(t, f.path)
+	press("visit.1.progress", "1")
+	if after := snapshot(t, f.path); after != before || !f.sawText("Mubvunzo iwoyo wakapfuura") {
+		t.Fatalf("stale button taken: %q", f.tr.texts())
+	}
+	press(second, "1") // "child seen?" yes
+	if !f.sawText("Pane njodzi kuchengeteka kwemwana here?") {
+		t.Fatalf("current button not taken: %q", f.tr.texts())
+	}
+}

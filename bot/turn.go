@@ -79,6 +79,10 @@ func (t *turn) run() error {
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
+	if in.Ref != "" && (s == nil || stepRef(*s) != in.Ref) {
+		t.reply(t.loc().T("button_stale", nil))
+		return nil
+	}
 	if s != nil {
 		return t.answer(conv, *s)
 	}
@@ -221,7 +225,18 @@ func (t *turn) apply(conv chat.Conversation, res flows.Result) error {
 			return fmt.Errorf("end session: %w", err)
 		}
 	}
+	n := len(t.out)
 	t.say(conv.Chat, res.Out)
+	if res.Session != nil {
+		// Buttons carry the question they answer, so a stale one pressed
+		// later is refused instead of answering whatever is open now.
+		for i := len(t.out) - 1; i >= n; i-- {
+			if len(t.out[i].Choices) > 0 {
+				t.out[i].Ref = stepRef(*res.Session)
+				break
+			}
+		}
+	}
 	if res.Status == flows.Done {
 		act := t.b.actions[res.Action]
 		if act == nil {
@@ -280,3 +295,6 @@ func render(loc *l10n.Localizer, p chat.Platform, to chat.ChatID, outs []flows.O
 	}
 	return msgs
 }
+
+// stepRef names the question a session is at: flow, version and step.
+func stepRef(s flows.Session) string { return fmt.Sprintf("%s.%d.%s", s.Flow, s.Version, s.Step) }
