@@ -64,7 +64,6 @@ var sameAllowed = map[string]bool{
 	"invite_unknown":        true,
 	"invite_used":           true,
 	"invite_expired":        true,
-	"join_in_private":       true,
 	"joined_group":          true,
 	"opt_service_childline": true,
 	"not_registered":        true,
