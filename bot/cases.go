@@ -52,8 +52,8 @@ func knownAction(a casework.Action) bool {
 }
 
 // mayStart checks a flow's permission before it starts, so a refused
-// member is told at once and nothing changes. It returns the case the flow
-// is about, if any.
+// member is told at once and nothing changes. The case code argument is
+// rewritten in its canonical form.
 func (t *turn) mayStart(f *flows.Flow, args map[string]string) (ok bool, err error) {
 	m := *t.member
 	if f.Needs == string(casework.Open) {
@@ -66,33 +66,42 @@ func (t *turn) mayStart(f *flows.Flow, args map[string]string) (ok bool, err err
 	if f.Arg == "" {
 		return true, nil
 	}
-	raw := args[f.Arg]
+	c, ok, err := t.lookupCase(args[f.Arg], f.Command, casework.Action(f.Needs))
+	if ok {
+		args[f.Arg] = c.Code
+	}
+	return ok, err
+}
+
+// lookupCase reads a case code given to a command and checks the member
+// may take the action on it. Every refusal (no code, a malformed code, a
+// check-digit typo, an unknown case, another district, no permission) is
+// answered privately, in the member's language, and ok is false.
+func (t *turn) lookupCase(raw, command string, need casework.Action) (c *casework.Case, ok bool, err error) {
+	loc := t.loc()
 	if raw == "" {
-		t.privately(t.loc().T("case_code_needed", map[string]any{"Command": "/" + f.Command}))
-		return false, nil
+		t.privately(loc.T("case_code_needed", map[string]any{"Command": "/" + command}))
+		return nil, false, nil
 	}
 	code, problem := checkCode(raw)
 	if problem != "" {
-		t.privately(t.loc().T(problem, nil))
-		return false, nil
+		t.privately(loc.T(problem, nil))
+		return nil, false, nil
 	}
-	c, err := t.tx.CaseByCode(code)
-	if err != nil {
-		return false, err
+	if c, err = t.tx.CaseByCode(code); err != nil {
+		return nil, false, err
 	}
 	switch {
 	case c == nil:
-		t.privately(t.loc().T("case_unknown", map[string]any{"Code": code}))
-		return false, nil
-	case c.DistrictID != m.DistrictID:
-		t.privately(t.loc().T("case_other_district", map[string]any{"Code": code}))
-		return false, nil
-	case !casework.Can(m, casework.Action(f.Needs), c.Scope()):
-		t.privately(t.loc().T("no_permission", nil))
-		return false, nil
+		t.privately(loc.T("case_unknown", map[string]any{"Code": code}))
+	case c.DistrictID != t.member.DistrictID:
+		t.privately(loc.T("case_other_district", map[string]any{"Code": code}))
+	case !casework.Can(*t.member, need, c.Scope()):
+		t.privately(loc.T("no_permission", nil))
+	default:
+		return c, true, nil
 	}
-	args[f.Arg] = code
-	return true, nil
+	return nil, false, nil
 }
 
 // openCase is the intake's action: a new case code, welfare or protection

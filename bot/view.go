@@ -11,31 +11,11 @@ import (
 // view the case, the child's details (concerns, age band, sex and, when a
 // data key is set, the name) only for those who may see details.
 func (t *turn) showCase(arg string) error {
-	loc := t.loc()
-	if arg == "" {
-		t.privately(loc.T("case_code_needed", map[string]any{"Command": "/case"}))
-		return nil
-	}
-	code, problem := checkCode(arg)
-	if problem != "" {
-		t.privately(loc.T(problem, nil))
-		return nil
-	}
-	c, err := t.tx.CaseByCode(code)
-	if err != nil {
+	c, ok, err := t.lookupCase(arg, "case", casework.View)
+	if !ok {
 		return err
 	}
-	switch {
-	case c == nil:
-		t.privately(loc.T("case_unknown", map[string]any{"Code": code}))
-		return nil
-	case c.DistrictID != t.member.DistrictID:
-		t.privately(loc.T("case_other_district", map[string]any{"Code": code}))
-		return nil
-	case !casework.Can(*t.member, casework.View, c.Scope()):
-		t.privately(loc.T("no_permission", nil))
-		return nil
-	}
+	loc := t.loc()
 	ccwName := ""
 	if ccw, err := t.tx.Member(c.CCWID); err != nil {
 		return err
