@@ -89,9 +89,7 @@ func (t *turn) run() error {
 	if !t.private() {
 		return t.groupNote()
 	}
-	if t.private() {
-		t.reply(t.loc().T("no_flow_hint", nil))
-	}
+	t.reply(t.loc().T("no_flow_hint", nil))
 	return nil
 }
 
@@ -143,6 +141,8 @@ func (t *turn) command(cmd, arg string) error {
 	return nil
 }
 
+// help lists the commands privately, or says in one line what carenet
+// does for the group.
 func (t *turn) help() error {
 	if t.private() {
 		t.reply(t.loc().T("help_private", nil))
