@@ -12,23 +12,34 @@ import (
 )
 
 // Receive stores an inbound message, unless one with the same platform,
-// chat and message id is already stored: then it returns that row's seq
+// chat, sender and message id is already stored: then it returns that row's seq
 // with fresh=false and changes nothing. When Receive returns without error
 // the row is committed, so the platform may now be told the message arrived.
 func (db *DB) Receive(ctx context.Context, in chat.Inbound, now time.Time) (seq int64, fresh bool, err error) {
 	// Without an id every message would look like a redelivery of the
 	// first, and be dropped silently.
-	if in.Platform == "" || in.Chat == "" || in.ID == "" {
+	if in.Platform == "" || in.ID == "" || in.Chat == "" && in.Vote == nil {
 		return 0, false, fmt.Errorf("store: receive: platform, chat and message id are required (got %q %q %q)", in.Platform, in.Chat, in.ID)
 	}
-	payload, err := json.Marshal(in)
-	if err != nil {
-		return 0, false, fmt.Errorf("store: receive: encode: %w", err)
-	}
 	err = db.Update(ctx, func(tx *Tx) error {
-		err := tx.queryRow(`INSERT INTO inbox(platform, chat, sender, msg_id, received_at, payload)
+		if in.Chat == "" {
+			// A vote that names no chat (Telegram's poll_answer) belongs to
+			// the chat its poll was sent to; an unknown poll's votes are
+			// kept under the poll id, so they are still acknowledged once.
+			in.Chat = chat.ChatID("poll:" + in.Vote.PollID)
+			if p, err := tx.Poll(in.Platform, in.Vote.PollID); err != nil {
+				return err
+			} else if p != nil {
+				in.Chat = p.Chat
+			}
+		}
+		payload, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+		err = tx.queryRow(`INSERT INTO inbox(platform, chat, sender, msg_id, received_at, payload)
 			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (platform, chat, msg_id) DO NOTHING
+			ON CONFLICT (platform, chat, sender, msg_id) DO NOTHING
 			RETURNING seq`,
 			in.Platform, in.Chat, in.Sender, in.ID, ms(now), string(payload)).Scan(&seq)
 		if err == nil {
@@ -38,8 +49,8 @@ func (db *DB) Receive(ctx context.Context, in chat.Inbound, now time.Time) (seq 
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		return tx.queryRow(`SELECT seq FROM inbox WHERE platform = ? AND chat = ? AND msg_id = ?`,
-			in.Platform, in.Chat, in.ID).Scan(&seq)
+		return tx.queryRow(`SELECT seq FROM inbox WHERE platform = ? AND chat = ? AND sender = ? AND msg_id = ?`,
+			in.Platform, in.Chat, in.Sender, in.ID).Scan(&seq)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("store: receive %s/%s/%s: %w", in.Platform, in.Chat, in.ID, err)

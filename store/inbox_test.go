@@ -44,6 +44,12 @@ func TestReceiveDuplicateDropped(t *testing.T) {
 	if _, fresh, err := db.Receive(ctx, other, t0); err != nil || !fresh {
 		t.Errorf("same id, other platform: fresh=%v err=%v", fresh, err)
 	}
+	// WhatsApp ids are per sender: another member's message with the same
+	// id in the same chat is new.
+	other.Sender = "u2"
+	if _, fresh, err := db.Receive(ctx, other, t0); err != nil || !fresh {
+		t.Errorf("same id, other sender: fresh=%v err=%v", fresh, err)
+	}
 
 	var n int
 	if err := db.w.QueryRow(`SELECT COUNT(*) FROM inbox WHERE platform = 'telegram' AND chat = 'g1'`).Scan(&n); err != nil || n != 1 {
@@ -53,7 +59,7 @@ func TestReceiveDuplicateDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 3 || !reflect.DeepEqual(items[0], chat.InboxItem{Seq: seq, Msg: in}) {
+	if len(items) != 4 || !reflect.DeepEqual(items[0], chat.InboxItem{Seq: seq, Msg: in}) {
 		t.Errorf("Unhandled[0] = %+v, want the first version %+v", items, in)
 	}
 
@@ -61,6 +67,37 @@ func TestReceiveDuplicateDropped(t *testing.T) {
 	update(t, db, func(tx *Tx) error { return tx.MarkHandled(seq, t0, "") })
 	if _, fresh, err := db.Receive(ctx, in, t0.Add(time.Hour)); err != nil || fresh {
 		t.Errorf("redelivery after handling: fresh=%v err=%v", fresh, err)
+	}
+}
+
+// TestReceiveVoteWithoutChat: a poll answer that names no chat (Telegram)
+// is filed under the chat the poll went to, or under the poll id when the
+// poll is unknown; either way a redelivery is dropped.
+func TestReceiveVoteWithoutChat(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, Options{})
+	var seq int64
+	update(t, db, func(tx *Tx) error {
+		var err error
+		seq, err = tx.Enqueue(chat.Outbound{Platform: chat.Telegram, Chat: "-100", Poll: &chat.Poll{Question: "Close?", Options: []string{"a", "b"}}}, t0)
+		return err
+	})
+	if err := db.MarkSent(ctx, seq, chat.Sent{ID: "9", PollID: "P1"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ poll, want string }{{"P1", "-100"}, {"P2", "poll:P2"}} {
+		in := chat.Inbound{Platform: chat.Telegram, Kind: chat.Group, Sender: "42", ID: chat.MsgID("pa-" + tc.poll),
+			Vote: &chat.Vote{PollID: tc.poll, Options: []int{1}}}
+		if _, fresh, err := db.Receive(ctx, in, t0); err != nil || !fresh {
+			t.Fatalf("vote on %s: fresh=%v err=%v", tc.poll, fresh, err)
+		}
+		if _, fresh, err := db.Receive(ctx, in, t0); err != nil || fresh {
+			t.Errorf("redelivered vote on %s: fresh=%v err=%v", tc.poll, fresh, err)
+		}
+		var got string
+		if err := db.w.QueryRow(`SELECT chat FROM inbox WHERE msg_id = ?`, in.ID).Scan(&got); err != nil || got != tc.want {
+			t.Errorf("vote on %s filed under %q (%v), want %q", tc.poll, got, err, tc.want)
+		}
 	}
 }
 
