@@ -196,14 +196,17 @@ func (b *Bot) sendDue(ctx context.Context, s *sender) (int, error) {
 		}
 		n++
 		sent, err := s.t.Send(ctx, it.Key(), it.Msg)
+		// A send that happened must be recorded even when the sender is
+		// stopping, or the next start would send it again.
+		keep := context.WithoutCancel(ctx)
 		if err == nil {
-			if err := b.store.MarkSent(ctx, it.Seq, sent, b.now()); err != nil {
+			if err := b.store.MarkSent(keep, it.Seq, sent, b.now()); err != nil {
 				return n, fmt.Errorf("mark sent: %w", err)
 			}
 			continue
 		}
 		blocked[it.Msg.Chat] = true
-		if err := b.sendFailed(ctx, it, err); err != nil {
+		if err := b.sendFailed(keep, it, err); err != nil {
 			return n, err
 		}
 	}

@@ -44,6 +44,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		err = io.invite(ctx, rest)
 	case "audit":
 		err = io.audit(ctx, rest)
+	case "login":
+		err = io.login(ctx, rest)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -70,6 +72,8 @@ const usage = `usage:
   carenet [run] [--config FILE]       run the configured channels (none: the simulator)
   carenet sim [--db PATH] [--script FILE|-] [--empty] [--config FILE]
   carenet flows check [DIR]           validate flow files and print every problem
+  carenet login whatsapp [--config FILE] [--phone 2637XXXXXXXX]
+                                      pair carenet with a WhatsApp number (QR code, or a pairing code with --phone)
   carenet invite --role ROLE --district NAME [--ward N] [--lang en|sn|nd] [--district-code XYZ] [--config FILE]
                                       print a one-time invite code (valid 7 days) on the last line
   carenet audit CODE [--config FILE]  print a case's history
@@ -205,6 +209,9 @@ func (s stdio) run(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("run: unexpected argument %q", fs.Arg(0))}
+	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
 		return err
@@ -213,7 +220,7 @@ func (s stdio) run(ctx context.Context, args []string) error {
 		fmt.Fprintln(s.err, "carenet: no channel configured; starting the simulator on a temporary database (see README).")
 		return s.simulate(ctx, cfg, simOptions{})
 	}
-	return fmt.Errorf("channels %v are configured, but this build has no adapter for them yet", cfg.Channels())
+	return s.serve(ctx, cfg, *cfgPath)
 }
 
 func (s stdio) flows(args []string) error {
