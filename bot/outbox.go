@@ -205,6 +205,11 @@ func (b *Bot) sendDue(ctx context.Context, s *sender) (int, error) {
 			}
 			continue
 		}
+		if ctx.Err() != nil {
+			// Stopping: the send failed because the channel is closing, not
+			// because of the message. It stays due, its attempts unspent.
+			return n, ctx.Err()
+		}
 		blocked[it.Msg.Chat] = true
 		if err := b.sendFailed(keep, it, err); err != nil {
 			return n, err
