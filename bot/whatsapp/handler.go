@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mau.fi/whatsmeow/types"
@@ -78,6 +79,13 @@ func (a *Adapter) handleMessage(evt *events.Message) bool {
 		return true
 	}
 	a.addAlt(&in, evt.Info.Sender)
+	if in.Kind == chat.Private && strings.HasSuffix(string(in.SenderAlt), "@lid") && !strings.HasSuffix(string(in.Sender), "@lid") {
+		// A private conversation is keyed on its chat: always the LID when
+		// it is known, so a reply that arrives under the phone number still
+		// answers the open question.
+		in.Sender, in.SenderAlt = in.SenderAlt, in.Sender
+		in.Chat = chat.PrivateChat(in.Sender)
+	}
 	return a.deliver(in)
 }
 

@@ -66,8 +66,9 @@ func TestHandleFillsSenderAltFromLIDMap(t *testing.T) {
 	if got := r.got[0]; got.Sender != chat.UserID(memberLID.String()) || got.SenderAlt != chat.UserID(memberPN.String()) {
 		t.Errorf("LID sender: got sender %q alt %q", got.Sender, got.SenderAlt)
 	}
-	if got := r.got[1]; got.Sender != chat.UserID(memberPN.String()) || got.SenderAlt != chat.UserID(memberLID.String()) {
-		t.Errorf("PN sender: got sender %q alt %q", got.Sender, got.SenderAlt)
+	// A private chat is keyed on the LID once it is known.
+	if got := r.got[1]; got.Sender != chat.UserID(memberLID.String()) || got.SenderAlt != chat.UserID(memberPN.String()) || got.Chat != chat.ChatID(memberLID.String()) {
+		t.Errorf("PN sender in private: got sender %q alt %q chat %q", got.Sender, got.SenderAlt, got.Chat)
 	}
 	if got := r.got[2]; got.SenderAlt != "" {
 		t.Errorf("unknown sender got alt %q", got.SenderAlt)
