@@ -23,6 +23,9 @@ type Limits struct {
 	GroupKind func(chat.ChatID) bool
 }
 
+// sendTimeout bounds one send, also when the sender is stopping.
+const sendTimeout = 30 * time.Second
+
 // sender delivers one platform's outbox rows in order.
 type sender struct {
 	t      chat.Transport
@@ -195,7 +198,12 @@ func (b *Bot) sendDue(ctx context.Context, s *sender) (int, error) {
 			return n, err
 		}
 		n++
-		sent, err := s.t.Send(ctx, it.Key(), it.Msg)
+		// A message being sent when the sender stops is finished (within
+		// a bound), not cut off: a cut-off send may have arrived and would
+		// go out again at the next start.
+		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+		sent, err := s.t.Send(sendCtx, it.Key(), it.Msg)
+		cancel()
 		// A send that happened must be recorded even when the sender is
 		// stopping, or the next start would send it again.
 		keep := context.WithoutCancel(ctx)

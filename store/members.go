@@ -194,7 +194,21 @@ func (tx *Tx) LinkChat(p chat.Platform, c chat.ChatID, districtID int64, ward in
 
 // MoveChat follows a group to its new id (a Telegram group upgraded to a
 // supergroup): its link, language and notice state go with it.
+//
+// Messages from the new group may have been handled first (conversations
+// run concurrently), leaving an unlinked row for it: that row gives way. A
+// new group already linked by /setup keeps its own link.
 func (tx *Tx) MoveChat(p chat.Platform, from, to chat.ChatID) error {
+	if _, err := tx.exec(`DELETE FROM chats WHERE platform = ? AND chat_id = ? AND linked = 0`, p, to); err != nil {
+		return fmt.Errorf("store: move chat %s/%s: %w", p, from, err)
+	}
+	g, err := tx.Chat(p, to)
+	if err != nil {
+		return err
+	}
+	if g != nil {
+		return tx.SetChatActive(p, from, false)
+	}
 	if err := tx.execOne(`UPDATE chats SET chat_id = ? WHERE platform = ? AND chat_id = ?`, to, p, from); err != nil {
 		return fmt.Errorf("store: move chat %s/%s: %w", p, from, err)
 	}

@@ -263,3 +263,37 @@ func TestTxErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestMoveChat: a migrated group keeps its link, also when a message from
+// the new id was handled first and left an unlinked row for it.
+func TestMoveChat(t *testing.T) {
+	db := openTest(t, Options{})
+	update(t, db, func(tx *Tx) error {
+		d, err := tx.CreateDistrict("Demo", "DEM")
+		if err != nil {
+			return err
+		}
+		for _, c := range []chat.ChatID{"-1", "-1001"} {
+			if err := tx.PutChat(chat.Telegram, c, chat.Group, ""); err != nil {
+				return err
+			}
+		}
+		if err := tx.LinkChat(chat.Telegram, "-1", d.ID, 18, t0); err != nil {
+			return err
+		}
+		if err := tx.MoveChat(chat.Telegram, "-1", "-1001"); err != nil {
+			return err
+		}
+		gs, err := tx.LinkedGroups(d.ID, 18)
+		if err != nil {
+			return err
+		}
+		if len(gs) != 1 || gs[0].ChatID != "-1001" {
+			t.Errorf("linked groups after the move: %+v", gs)
+		}
+		if g, err := tx.Chat(chat.Telegram, "-1"); err != nil || g != nil {
+			t.Errorf("old id still there: %+v %v", g, err)
+		}
+		return nil
+	})
+}
