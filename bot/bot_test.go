@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,31 +12,13 @@ import (
 	"time"
 
 	"carenet/bot"
-	"carenet/flows"
-	"carenet/flows/defs"
+	"carenet/internal/bottest"
 	"carenet/internal/casework"
 	"carenet/internal/chat"
-	"carenet/internal/l10n"
-	"carenet/locales"
 	"carenet/store"
 
 	_ "github.com/mattn/go-sqlite3"
 )
-
-// storeAdapter is the same bridge internal/app uses.
-type storeAdapter struct{ *store.DB }
-
-func (s storeAdapter) Update(ctx context.Context, fn func(bot.Tx) error) error {
-	return s.DB.Update(ctx, func(tx *store.Tx) error { return fn(tx) })
-}
-
-type fixedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fixedClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fixedClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // recorder is a transport that records what it sends and can fail on
 // demand.
@@ -79,7 +59,7 @@ type fixture struct {
 	db    *store.DB
 	bot   *bot.Bot
 	tr    *recorder
-	clock *fixedClock
+	clock *bottest.Clock
 }
 
 func newFixture(t testing.TB) *fixture { return newFixtureSync(t, "FULL") }
@@ -95,21 +75,8 @@ func newFixtureQuiet(t testing.TB, sync string, quiet func(time.Time) bool) *fix
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	bundle, err := l10n.New(locales.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := flows.Load(defs.FS, func(id string) bool { return bundle.Has("en", id) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &fixedClock{t: time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)}
-	b, err := bot.New(bot.Options{Store: storeAdapter{db}, Engine: flows.NewEngine(fs), Bundle: bundle,
-		Clock: clock, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Quiet: quiet,
-		Outbox: bot.OutboxOptions{MaxAttempts: 3, BackoffMin: time.Second, BackoffMax: time.Minute}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	clock := bottest.NewClock(time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC))
+	b := bottest.NewBot(t, db, bot.Options{Clock: clock, Quiet: quiet})
 	tr := &recorder{}
 	b.AddTransport(tr, bot.Limits{})
 	err = db.Update(ctx, func(tx *store.Tx) error {

@@ -215,18 +215,25 @@ func (b *Bot) groupLines(tx Tx, c casework.Case, msg string, data func(lang stri
 // alertDistrict tells the district's CWOs and CMOs privately, each in
 // their language.
 func (t *turn) alertDistrict(c casework.Case, msg string, data map[string]any) error {
-	for _, role := range []casework.Role{casework.CWO, casework.CMO} {
-		staff, err := t.tx.MembersByRole(c.DistrictID, 0, role)
+	return t.tellRoles(c, []casework.Role{casework.CWO, casework.CMO}, msg, data)
+}
+
+// caseStaff lists the members of the roles who answer for a case: the
+// ward's, for roles that have a ward (LCCW), else the district's.
+func caseStaff(tx Tx, c casework.Case, roles ...casework.Role) ([]casework.Member, error) {
+	var all []casework.Member
+	for _, role := range roles {
+		ward := 0
+		if role.HasWard() {
+			ward = c.Ward
+		}
+		ms, err := tx.MembersByRole(c.DistrictID, ward, role)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		for _, s := range staff {
-			if err := t.tell(s, []flows.Output{{Msg: msg, Data: data}}); err != nil {
-				return err
-			}
-		}
+		all = append(all, ms...)
 	}
-	return nil
+	return all, nil
 }
 
 // tell sends outputs to a member's private chat, preferring the platform

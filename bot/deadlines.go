@@ -46,7 +46,7 @@ func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) e
 		return fmt.Errorf("ccw of %s: %v", c.Code, err)
 	}
 	if d.Kind == casework.DueTurns18 {
-		return b.turns18(tx, c, d, now)
+		return b.turns18(tx, c, *ccw, now)
 	}
 	var to []casework.Member
 	msg := "deadline_reminder"
@@ -55,10 +55,10 @@ func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) e
 		to = []casework.Member{*ccw}
 	case "lccw":
 		msg = "deadline_overdue"
-		to, err = tx.MembersByRole(c.DistrictID, c.Ward, casework.LCCW)
+		to, err = caseStaff(tx, *c, casework.LCCW)
 	case "cwo":
 		msg = "deadline_overdue"
-		to, err = tx.MembersByRole(c.DistrictID, 0, casework.CWO)
+		to, err = caseStaff(tx, *c, casework.CWO)
 	}
 	if err != nil {
 		return err
@@ -94,24 +94,12 @@ func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) e
 
 // turns18 proposes the case for closure when the child turns 18
 // (criterion 2): the CCW, the ward's LCCW and the CWO are told once.
-func (b *Bot) turns18(tx Tx, c *casework.Case, d casework.Deadline, now time.Time) error {
-	var to []casework.Member
-	for _, r := range []struct {
-		role casework.Role
-		ward int
-	}{{casework.LCCW, c.Ward}, {casework.CWO, 0}} {
-		ms, err := tx.MembersByRole(c.DistrictID, r.ward, r.role)
-		if err != nil {
-			return err
-		}
-		to = append(to, ms...)
-	}
-	if ccw, err := tx.Member(c.CCWID); err != nil {
+func (b *Bot) turns18(tx Tx, c *casework.Case, ccw casework.Member, now time.Time) error {
+	staff, err := caseStaff(tx, *c, casework.LCCW, casework.CWO)
+	if err != nil {
 		return err
-	} else if ccw != nil {
-		to = append([]casework.Member{*ccw}, to...)
 	}
-	for _, m := range to {
+	for _, m := range append([]casework.Member{ccw}, staff...) {
 		if err := b.tellMember(tx, m, "", []flows.Output{{Msg: "turns_18", Data: map[string]any{"Code": c.Code}}}, now); err != nil {
 			return err
 		}

@@ -213,8 +213,7 @@ func (t *turn) setup(arg string) error {
 	return nil
 }
 
-// knowGroup records a group the first time a registered member writes in
-// it (an unregistered sender leaves no trace but the dedupe key).
+// knowGroup records the group the message came from, if it is new.
 func (t *turn) knowGroup() error {
 	g, err := t.tx.Chat(t.in.Platform, t.in.Chat)
 	if err != nil || g != nil {
@@ -223,14 +222,18 @@ func (t *turn) knowGroup() error {
 	return t.tx.PutChat(t.in.Platform, t.in.Chat, chat.Group, "")
 }
 
-// unlinkedNotice posts, once per group, the line asking for /setup.
+// unlinkedNotice posts, once per group, the line asking for /setup. A
+// group is recorded the first time a registered member writes in it (an
+// unregistered sender leaves no trace but the dedupe key).
 func (t *turn) unlinkedNotice() error {
-	if err := t.knowGroup(); err != nil {
+	g, err := t.tx.Chat(t.in.Platform, t.in.Chat)
+	if err != nil || g != nil && g.Linked {
 		return err
 	}
-	g, err := t.tx.Chat(t.in.Platform, t.in.Chat)
-	if err != nil || g == nil || g.Linked {
-		return err
+	if g == nil {
+		if err := t.tx.PutChat(t.in.Platform, t.in.Chat, chat.Group, ""); err != nil {
+			return err
+		}
 	}
 	first, err := t.tx.MarkUnlinkedNotified(t.in.Platform, t.in.Chat)
 	if err != nil || !first {

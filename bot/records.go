@@ -20,15 +20,7 @@ import (
 // ran at start, but a session may outlive a change (a transfer), so it is
 // checked again: a refused action changes nothing.
 func (t *turn) flowCase(res flows.Result, need casework.Action) (*casework.Case, bool, error) {
-	c, err := t.tx.CaseByCode(res.Answers["case"])
-	if err != nil {
-		return nil, false, err
-	}
-	if c == nil || !casework.Can(*t.member, need, c.Scope()) {
-		t.privately(t.loc().T("no_permission", nil))
-		return nil, false, nil
-	}
-	return c, true, nil
+	return t.lookupCase(res.Answers["case"], "", need)
 }
 
 // record stores the answers (all but the case code) as a case record and
@@ -225,25 +217,19 @@ func recordReview(t *turn, conv chat.Conversation, res flows.Result) error {
 	return nil
 }
 
-// tellRoles tells the case's ward LCCWs and the district's staff of the
-// given roles privately (never the sender themself).
+// tellRoles tells the case's staff of the given roles privately (see
+// caseStaff), never the sender themself.
 func (t *turn) tellRoles(c casework.Case, roles []casework.Role, msg string, data map[string]any) error {
-	for _, role := range roles {
-		ward := 0
-		if role.HasWard() {
-			ward = c.Ward
+	staff, err := caseStaff(t.tx, c, roles...)
+	if err != nil {
+		return err
+	}
+	for _, m := range staff {
+		if m.ID == t.member.ID {
+			continue
 		}
-		ms, err := t.tx.MembersByRole(c.DistrictID, ward, role)
-		if err != nil {
+		if err := t.tell(m, []flows.Output{{Msg: msg, Data: data}}); err != nil {
 			return err
-		}
-		for _, m := range ms {
-			if m.ID == t.member.ID {
-				continue
-			}
-			if err := t.tell(m, []flows.Output{{Msg: msg, Data: data}}); err != nil {
-				return err
-			}
 		}
 	}
 	return nil

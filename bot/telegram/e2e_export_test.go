@@ -40,3 +40,6 @@ func (f *fakeAPI) FailNext(method string, code int, desc string, retryAfter int)
 
 // Calls returns the form values of every call of method received so far.
 func (f *fakeAPI) Calls(method string) []url.Values { return f.calls(method) }
+
+// Eventually is fake_test.go's polling wait: cond must hold within 5 s.
+func Eventually(t *testing.T, what string, cond func() bool) { eventually(t, what, cond) }

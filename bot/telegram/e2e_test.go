@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -31,30 +30,13 @@ import (
 	"carenet/bot"
 	"carenet/bot/telegram"
 	"carenet/flows"
-	"carenet/flows/defs"
+	"carenet/internal/bottest"
 	"carenet/internal/casework"
 	"carenet/internal/chat"
 	"carenet/internal/l10n"
 	"carenet/internal/seal"
-	"carenet/locales"
 	"carenet/store"
 )
-
-// storeAdapter is the bridge internal/app uses between store and bot.
-type storeAdapter struct{ *store.DB }
-
-func (s storeAdapter) Update(ctx context.Context, fn func(bot.Tx) error) error {
-	return s.DB.Update(ctx, func(tx *store.Tx) error { return fn(tx) })
-}
-
-// clock stands still unless a test moves it.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // harare is Africa/Harare (CAT, no daylight saving) without needing tzdata.
 var harare = time.FixedZone("CAT", 2*60*60)
@@ -150,9 +132,9 @@ type harness struct {
 	fake   *telegram.FakeAPI
 	wire   *wireLog
 	db     *store.DB
-	clock  *clock
+	clock  *bottest.Clock
 	bundle *l10n.Bundle
-	flows  []*flows.Flow
+	engine *flows.Engine
 	sealer *seal.Sealer
 
 	nextUpdate, nextMsg int
@@ -174,19 +156,12 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	bundle, err := l10n.New(locales.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := flows.Load(defs.FS, func(id string) bool { return bundle.Has("en", id) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	bundle, engine := bottest.Content(t)
 	sealer, err := seal.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, fake: fake, db: db, clock: &clock{t: t0}, bundle: bundle, flows: fs, sealer: sealer,
+	h := &harness{t: t, fake: fake, db: db, clock: bottest.NewClock(t0), bundle: bundle, engine: engine, sealer: sealer,
 		wire: &wireLog{base: fake.HTTPClient().Transport}, nextUpdate: 1000, nextMsg: 1}
 	now := h.clock.Now()
 	err = db.Update(ctx, func(tx *store.Tx) error {
@@ -232,12 +207,9 @@ func newHarness(t *testing.T) *harness {
 func (h *harness) start() {
 	t := h.t
 	t.Helper()
-	b, err := bot.New(bot.Options{Store: storeAdapter{h.db}, Engine: flows.NewEngine(h.flows), Bundle: h.bundle,
-		Clock: h.clock, Location: harare, Sealer: h.sealer, Log: slog.New(slog.DiscardHandler),
+	b := bottest.NewBot(t, h.db, bot.Options{Engine: h.engine, Bundle: h.bundle,
+		Clock: h.clock, Location: harare, Sealer: h.sealer,
 		Outbox: bot.OutboxOptions{MaxAttempts: 5, BackoffMin: 100 * time.Millisecond, BackoffMax: 400 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	a, err := telegram.New(context.Background(), telegram.Options{Token: telegram.FakeToken, APIEndpoint: h.fake.Endpoint(),
 		HTTPClient: &http.Client{Transport: h.wire}, PollTimeout: time.Second})
 	if err != nil {
@@ -276,18 +248,6 @@ func (h *harness) await(what string, done <-chan error) {
 		}
 	case <-time.After(5 * time.Second):
 		h.t.Errorf("%s did not return after cancel", what)
-	}
-}
-
-// eventually polls cond until it holds, failing the test after 5 s.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -332,7 +292,7 @@ func (h *harness) sent(chatID string) []url.Values {
 func (h *harness) waitSent(chatID string, n int) []url.Values {
 	h.t.Helper()
 	var got []url.Values
-	eventually(h.t, fmt.Sprintf("%d messages to %s", n, chatID), func() bool {
+	telegram.Eventually(h.t, fmt.Sprintf("%d messages to %s", n, chatID), func() bool {
 		got = h.sent(chatID)
 		return len(got) >= n
 	})
@@ -381,7 +341,7 @@ func (h *harness) press(u user, question url.Values, n int, cbID string) (url.Va
 		t.Fatalf("button %d: %+v", n, btn)
 	}
 	var msgID int
-	eventually(t, "the question's message id", func() bool {
+	telegram.Eventually(t, "the question's message id", func() bool {
 		var ok bool
 		msgID, ok = h.wire.messageID(question.Get("chat_id"), question.Get("text"))
 		return ok
@@ -420,7 +380,7 @@ func (h *harness) member(u user) *casework.Member {
 // been recorded as sent.
 func (h *harness) waitDrained() {
 	h.t.Helper()
-	eventually(h.t, "outbox drained", func() bool {
+	telegram.Eventually(h.t, "outbox drained", func() bool {
 		pending, _, _, err := h.db.OutboxCounts(context.Background())
 		return err == nil && pending == 0
 	})
@@ -543,7 +503,7 @@ func TestE2EIntakeShonaButtonsAndNumbers(t *testing.T) {
 	if len(presses) != 4 {
 		t.Fatalf("%d presses", len(presses))
 	}
-	eventually(t, "callbacks answered and keyboards removed", func() bool {
+	telegram.Eventually(t, "callbacks answered and keyboards removed", func() bool {
 		return len(h.fake.Calls("answerCallbackQuery")) >= len(presses) && len(h.fake.Calls("editMessageReplyMarkup")) >= len(presses)
 	})
 	answered := map[string]int{}
@@ -579,7 +539,7 @@ func TestE2ESameUpdateTwiceOneReply(t *testing.T) {
 	h.start()
 	id, body := h.push(h.textBody(rudo, "/start "+inviteCode))
 	h.waitSent(rudo.chat(), 1)
-	eventually(t, "offset stored", func() bool { return h.storedOffset() == strconv.Itoa(id+1) })
+	telegram.Eventually(t, "offset stored", func() bool { return h.storedOffset() == strconv.Itoa(id+1) })
 	// The welcome is recorded as sent before the stop: this test is about
 	// the inbox, not about a send cut short by stopping.
 	h.waitDrained()
@@ -596,7 +556,7 @@ func TestE2ESameUpdateTwiceOneReply(t *testing.T) {
 	// duplicate was taken and handled before it.
 	h.push(h.textBody(rudo, "/help"))
 	h.waitSent(rudo.chat(), 2)
-	eventually(t, "offset past both", func() bool { return h.storedOffset() == strconv.Itoa(id+2) })
+	telegram.Eventually(t, "offset past both", func() bool { return h.storedOffset() == strconv.Itoa(id+2) })
 	if gu := h.fake.Calls("getUpdates"); gu[polls].Get("offset") != strconv.Itoa(id) {
 		t.Errorf("restart polled from offset %q, want %d", gu[polls].Get("offset"), id)
 	}
@@ -616,7 +576,7 @@ func TestE2E429ThenSuccess(t *testing.T) {
 	h.push(h.textBody(grace, "/help"))
 	first := h.waitSent(grace.chat(), 1)[0]
 	ctx := context.Background()
-	eventually(t, "retry scheduled", func() bool {
+	telegram.Eventually(t, "retry scheduled", func() bool {
 		next, ok, err := h.db.NextOutboxAt(ctx, chat.Telegram)
 		return err == nil && ok && next.Equal(t0.Add(time.Second))
 	})
@@ -701,7 +661,7 @@ func TestE2EGroupMigrationKeepsLink(t *testing.T) {
 		h.nextMsg, h.date(), old, grace.json(), nu))
 	h.push(fmt.Sprintf(`"message":{"message_id":1,"date":%d,"chat":{"id":%d,"type":"supergroup","title":"Ward 18"},"from":%s,"migrate_from_chat_id":%d}`,
 		h.date(), nu, grace.json(), old))
-	eventually(t, "link moved to the supergroup", func() bool {
+	telegram.Eventually(t, "link moved to the supergroup", func() bool {
 		var g *casework.Group
 		_ = h.db.View(context.Background(), func(tx *store.Tx) error {
 			g, _ = tx.Chat(chat.Telegram, superGroup)

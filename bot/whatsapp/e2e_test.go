@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -27,13 +26,10 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"carenet/bot"
-	"carenet/flows"
-	"carenet/flows/defs"
+	"carenet/internal/bottest"
 	"carenet/internal/casework"
 	"carenet/internal/chat"
-	"carenet/internal/l10n"
 	"carenet/internal/seal"
-	"carenet/locales"
 	"carenet/store"
 
 	_ "github.com/mattn/go-sqlite3"
@@ -58,20 +54,6 @@ const (
 	e2eChild = "Nomsa Dube"
 )
 
-// e2eStore is the bridge internal/app uses between store and bot.
-type e2eStore struct{ *store.DB }
-
-func (s e2eStore) Update(ctx context.Context, fn func(bot.Tx) error) error {
-	return s.DB.Update(ctx, func(tx *store.Tx) error { return fn(tx) })
-}
-
-type e2eClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *e2eClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
 type e2e struct {
 	t     *testing.T
 	path  string
@@ -79,13 +61,13 @@ type e2e struct {
 	bot   *bot.Bot
 	cli   *fakeClient
 	a     *Adapter
-	clock *e2eClock
+	clock *bottest.Clock
 	seq   int
 }
 
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
-	e := &e2e{t: t, path: filepath.Join(t.TempDir(), "carenet.db"), clock: &e2eClock{t: e2eStart},
+	e := &e2e{t: t, path: filepath.Join(t.TempDir(), "carenet.db"), clock: bottest.NewClock(e2eStart),
 		cli: &fakeClient{connected: true}}
 	e.a = newAdapter(e.cli, fakeLIDs{}, func() Self { return botSelf }, quietLog())
 	e.a.now = e.clock.Now
@@ -145,24 +127,11 @@ func (e *e2e) start() {
 		t.Fatal(err)
 	}
 	e.db = db
-	bundle, err := l10n.New(locales.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs, err := flows.Load(defs.FS, func(id string) bool { return bundle.Has("en", id) })
-	if err != nil {
-		t.Fatal(err)
-	}
 	sealer, err := seal.New(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bot.New(bot.Options{Store: e2eStore{db}, Engine: flows.NewEngine(fs), Bundle: bundle,
-		Clock: e.clock, Log: quietLog(), Sealer: sealer,
-		Outbox: bot.OutboxOptions{MaxAttempts: 3, BackoffMin: time.Second, BackoffMax: time.Minute}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := bottest.NewBot(t, db, bot.Options{Clock: e.clock, Sealer: sealer})
 	b.AddTransport(e.a, bot.Limits{})
 	if err := b.Resume(ctx); err != nil {
 		t.Fatal(err)

@@ -89,8 +89,12 @@ func TestDependencyRules(t *testing.T) {
 			}
 		}
 		for _, d := range p.Imports { // direct imports: who wires what
-			if (adapters[d] || d == "carenet/store") && p.ImportPath != "carenet/internal/app" {
+			if adapters[d] && p.ImportPath != "carenet/internal/app" ||
+				d == "carenet/store" && p.ImportPath != "carenet/internal/app" && p.ImportPath != testSupport {
 				t.Errorf("%s imports %s: only internal/app wires adapters and the store", p.ImportPath, d)
+			}
+			if d == testSupport {
+				t.Errorf("%s imports %s, which is for _test.go files only", p.ImportPath, d)
 			}
 			if d == "carenet/internal/app" && !strings.HasPrefix(p.ImportPath, "carenet/cmd/") {
 				t.Errorf("%s imports internal/app: only cmd/ may", p.ImportPath)
@@ -98,6 +102,10 @@ func TestDependencyRules(t *testing.T) {
 		}
 	}
 }
+
+// testSupport builds a real core for tests (internal/bottest): it wires
+// the store like internal/app does, and only test files may import it.
+const testSupport = "carenet/internal/bottest"
 
 func contains(xs []string, x string) bool {
 	for _, y := range xs {
