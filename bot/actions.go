@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"maps"
 
 	"carenet/flows"
 	"carenet/internal/casework"
@@ -13,7 +14,7 @@ import (
 type action func(t *turn, conv chat.Conversation, res flows.Result) error
 
 func (b *Bot) flowActions() map[string]action {
-	return map[string]action{
+	m := map[string]action{
 		"set_language":      setLanguage,
 		"open_case":         openCase,
 		"record_assessment": recordAssessment,
@@ -22,6 +23,11 @@ func (b *Bot) flowActions() map[string]action {
 		"add_referral":      addReferral,
 		"record_review":     recordReview,
 	}
+	// Each feature area declares its own actions in its own file.
+	for _, area := range []map[string]action{closureActions(), screeningActions(), supervisionActions()} {
+		maps.Copy(m, area)
+	}
+	return m
 }
 
 func setLanguage(t *turn, conv chat.Conversation, res flows.Result) error {

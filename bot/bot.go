@@ -91,6 +91,11 @@ type Tx interface {
 	Member(id int64) (*casework.Member, error)
 	DueDeadlines(now time.Time) ([]casework.Deadline, error)
 	MarkDeadline(id int64, step string, now time.Time) error
+
+	// Each feature area declares what it needs in its own file.
+	closureTx
+	screeningTx
+	supervisionTx
 }
 
 // Clock is the one source of time, so the simulator's :advance drives
@@ -122,6 +127,11 @@ type Options struct {
 	Quiet func(time.Time) bool
 	// Random is the source of invite codes; nil means crypto/rand.
 	Random io.Reader
+	// Closure is the rule of closure votes; zero fields get the defaults
+	// (48 h, quorum min(3, half of the eligible)).
+	Closure ClosureOptions
+	// Supervision configures the monthly peer-supervision round.
+	Supervision SupervisionOptions
 }
 
 // OutboxOptions tune delivery retries.
@@ -146,6 +156,8 @@ type Bot struct {
 	sealer  *seal.Sealer
 	random  io.Reader
 	quiet   func(time.Time) bool
+	closure ClosureOptions
+	superv  SupervisionOptions
 
 	mu      sync.Mutex
 	lanes   map[chat.Conversation]*lane
@@ -181,6 +193,7 @@ func New(o Options) (*Bot, error) {
 		store: o.Store, engine: o.Engine, bundle: o.Bundle, clock: o.Clock,
 		log: o.Log, loc: o.Location, idle: o.IdleTimeout, outOpts: o.Outbox,
 		sealer: o.Sealer, quiet: o.Quiet, random: o.Random,
+		closure: o.Closure.withDefaults(), superv: o.Supervision.withDefaults(),
 		lanes:   map[chat.Conversation]*lane{},
 		senders: map[chat.Platform]*sender{},
 	}

@@ -114,8 +114,25 @@ func (b *Bot) turns18(tx Tx, c *casework.Case, ccw casework.Member, now time.Tim
 // platform p (the one the member is talking on, if any), then WhatsApp,
 // Telegram and the simulator.
 func (b *Bot) tellMember(tx Tx, m casework.Member, p chat.Platform, outs []flows.Output, now time.Time) error {
+	conv, ok, err := privateConv(tx, m, p)
+	if err != nil || !ok {
+		return err
+	}
+	for _, o := range render(b.bundle.Localizer(m.Lang), conv.Platform, conv.Chat, outs) {
+		if _, err := tx.Enqueue(o, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// privateConv is the member's private conversation with the bot,
+// preferring platform p, then WhatsApp, Telegram and the simulator. ok is
+// false for a member who cannot be reached: no identity, or marked
+// unreachable. carenet never starts a chat with someone it cannot reach.
+func privateConv(tx Tx, m casework.Member, p chat.Platform) (conv chat.Conversation, ok bool, err error) {
 	if m.Unreachable {
-		return nil
+		return conv, false, nil
 	}
 	for _, pl := range []chat.Platform{p, chat.WhatsApp, chat.Telegram, chat.Sim} {
 		if pl == "" {
@@ -123,17 +140,43 @@ func (b *Bot) tellMember(tx Tx, m casework.Member, p chat.Platform, outs []flows
 		}
 		ids, err := tx.MemberIdentities(m.ID, pl)
 		if err != nil {
-			return err
+			return conv, false, err
 		}
-		if len(ids) == 0 {
-			continue
+		if len(ids) > 0 {
+			return chat.Conversation{Platform: pl, Chat: chat.PrivateChat(ids[0]), User: ids[0]}, true, nil
 		}
-		for _, o := range render(b.bundle.Localizer(m.Lang), pl, chat.PrivateChat(ids[0]), outs) {
-			if _, err := tx.Enqueue(o, now); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
-	return nil
+	return conv, false, nil
+}
+
+// startFlowFor starts a flow in a member's private chat on the bot's own
+// initiative (a supervision check-in, a CWO's approval prompt). A member
+// busy with another flow is not interrupted, nor is one who cannot be
+// reached: started is false and the caller tells them how to begin later.
+func (b *Bot) startFlowFor(tx Tx, m casework.Member, p chat.Platform, flowID string, args map[string]string, now time.Time) (started bool, err error) {
+	conv, ok, err := privateConv(tx, m, p)
+	if err != nil || !ok {
+		return false, err
+	}
+	if old, err := tx.Session(conv); err != nil || old != nil {
+		return false, err
+	}
+	res, err := b.engine.Start(flowID, args, flows.Env{Now: now, Lang: b.bundle, CheckCode: checkCode})
+	if err != nil {
+		return false, fmt.Errorf("start %s for member %d: %w", flowID, m.ID, err)
+	}
+	if res.Session == nil {
+		return false, fmt.Errorf("start %s for member %d: the flow ended at once", flowID, m.ID)
+	}
+	if err := tx.PutSession(conv, *res.Session, now); err != nil {
+		return false, err
+	}
+	outs := render(b.bundle.Localizer(m.Lang), conv.Platform, conv.Chat, res.Out)
+	markQuestion(outs, *res.Session)
+	for _, o := range outs {
+		if _, err := tx.Enqueue(o, now); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }

@@ -37,7 +37,16 @@ func (b *Bot) Tick(ctx context.Context) error {
 			return fmt.Errorf("idle %s: %w", d.conv, err)
 		}
 	}
-	return b.deadlines(ctx, now)
+	if err := b.deadlines(ctx, now); err != nil {
+		return err
+	}
+	if err := b.closureTick(ctx, now); err != nil {
+		return fmt.Errorf("closures: %w", err)
+	}
+	if err := b.supervisionTick(ctx, now); err != nil {
+		return fmt.Errorf("supervision: %w", err)
+	}
+	return nil
 }
 
 // nudge reminds an idle conversation once, then expires it.

@@ -127,6 +127,16 @@ func (t *turn) command(cmd, arg string) error {
 		return t.showCase(arg)
 	case "mycases":
 		return t.myCases()
+	case "close":
+		return t.proposeClosure(arg)
+	case "approve":
+		return t.approve(arg)
+	case "reopen":
+		return t.reopen(arg)
+	case "screens":
+		return t.showScreens(arg)
+	case "supervision":
+		return t.supervision(arg)
 	}
 	if f, ok := t.b.engine.ByCommand(cmd); ok {
 		args := map[string]string{}
@@ -228,14 +238,7 @@ func (t *turn) apply(conv chat.Conversation, res flows.Result) error {
 	n := len(t.out)
 	t.say(conv.Chat, res.Out)
 	if res.Session != nil {
-		// Buttons carry the question they answer, so a stale one pressed
-		// later is refused instead of answering whatever is open now.
-		for i := len(t.out) - 1; i >= n; i-- {
-			if len(t.out[i].Choices) > 0 {
-				t.out[i].Ref = stepRef(*res.Session)
-				break
-			}
-		}
+		markQuestion(t.out[n:], *res.Session)
 	}
 	if res.Status == flows.Done {
 		act := t.b.actions[res.Action]
@@ -294,6 +297,18 @@ func render(loc *l10n.Localizer, p chat.Platform, to chat.ChatID, outs []flows.O
 		msgs = append(msgs, chat.Outbound{Platform: p, Chat: to, Text: strings.Join(lines, "\n")})
 	}
 	return msgs
+}
+
+// markQuestion gives the last message with choices the ref of the question
+// it asks. Buttons carry it, so a stale one pressed later is refused
+// instead of answering whatever is open now.
+func markQuestion(outs []chat.Outbound, s flows.Session) {
+	for i := len(outs) - 1; i >= 0; i-- {
+		if len(outs[i].Choices) > 0 {
+			outs[i].Ref = stepRef(s)
+			return
+		}
+	}
 }
 
 // stepRef names the question a session is at: flow, version and step.

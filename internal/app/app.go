@@ -174,6 +174,16 @@ func openCore(ctx context.Context, cfg config.Config, dbPath string, clock bot.C
 		Store: st, Engine: engine, Sealer: sealer, Random: newRandom(), Bundle: bundle, Clock: clock, Log: log, Location: loc,
 		IdleTimeout: cfg.Conversation.IdleTimeout.Duration(),
 		Quiet:       func(t time.Time) bool { return cfg.QuietHours.Contains(t.In(loc)) },
+		Closure: bot.ClosureOptions{
+			VoteDeadline:   cfg.Closure.VoteDeadline.Duration(),
+			QuorumMin:      cfg.Closure.QuorumMin,
+			QuorumFraction: cfg.Closure.QuorumFraction,
+		},
+		Supervision: bot.SupervisionOptions{
+			DayOfMonth: cfg.Supervision.DayOfMonth,
+			Round:      cfg.Supervision.Round.Duration(),
+			WHO5:       cfg.Supervision.WHO5,
+		},
 		Outbox: bot.OutboxOptions{
 			MaxAttempts: cfg.Outbox.MaxAttempts,
 			BackoffMin:  cfg.Outbox.BackoffMin.Duration(),

@@ -1,5 +1,6 @@
-// Package l10n loads carenet's messages (locales/active.{en,sn,nd}.toml)
-// into a go-i18n bundle, renders them per member language, and understands
+// Package l10n loads carenet's messages (locales/*.{en,sn,nd}.toml: the
+// core's active.<lang>.toml and one file per feature area) into a go-i18n
+// bundle, renders them per member language, and understands
 // answers typed in English, Shona or isiNdebele: digits, option words and
 // yes/no forms, case- and accent-insensitive.
 //
@@ -57,12 +58,14 @@ type Localizer struct {
 	loc  *i18n.Localizer
 }
 
-// New loads every active.<lang>.toml at the root of fsys. It fails if
-// there is no English file, if a file does not parse, if a message ID is
-// not lower snake_case, if a message has no "other" text or if a template
-// does not parse.
+// New loads every <area>.<lang>.toml at the root of fsys (active.en.toml,
+// closure.sn.toml, ...); a language's messages are the union of its files.
+// It fails if there is no English file, if a file does not parse, if an ID
+// is defined twice for one language, if a message ID is not lower
+// snake_case, if a message has no "other" text or if a template does not
+// parse.
 func New(fsys fs.FS) (*Bundle, error) {
-	names, err := fs.Glob(fsys, "active.*.toml")
+	names, err := fs.Glob(fsys, "*.*.toml")
 	if err != nil {
 		return nil, fmt.Errorf("l10n: %w", err)
 	}
@@ -76,10 +79,12 @@ func New(fsys fs.FS) (*Bundle, error) {
 		errs:    map[string]struct{}{},
 	}
 	var problems []error
+	from := map[string]string{} // "lang:id" -> file, to report duplicates
 	for _, name := range names {
-		lang := strings.TrimSuffix(strings.TrimPrefix(path.Base(name), "active."), ".toml")
+		base := strings.TrimSuffix(path.Base(name), ".toml")
+		lang := base[strings.LastIndex(base, ".")+1:]
 		tag, err := language.Parse(lang)
-		if err != nil || lang != strings.ToLower(lang) || strings.Contains(lang, ".") {
+		if err != nil || lang != strings.ToLower(lang) {
 			problems = append(problems, fmt.Errorf("%s: bad language code %q", name, lang))
 			continue
 		}
@@ -92,18 +97,26 @@ func New(fsys fs.FS) (*Bundle, error) {
 			problems = append(problems, fmt.Errorf("%s: language %s, want %s", name, mf.Tag, tag))
 			continue
 		}
-		byID := make(map[string]*i18n.Message, len(mf.Messages))
+		byID := b.msgs[lang]
+		if byID == nil {
+			byID = make(map[string]*i18n.Message, len(mf.Messages))
+			b.msgs[lang] = byID
+		}
 		for _, m := range mf.Messages {
 			if err := checkMessage(m); err != nil {
 				problems = append(problems, fmt.Errorf("%s: %w", name, err))
 				continue
 			}
+			if other, dup := from[lang+":"+m.ID]; dup {
+				problems = append(problems, fmt.Errorf("%s: message %s is already defined in %s", name, m.ID, other))
+				continue
+			}
+			from[lang+":"+m.ID] = name
 			byID[m.ID] = m
 		}
-		b.msgs[lang] = byID
 	}
 	if _, ok := b.msgs[Default]; !ok && len(problems) == 0 {
-		problems = append(problems, fmt.Errorf("no active.%s.toml", Default))
+		problems = append(problems, fmt.Errorf("no *.%s.toml", Default))
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("l10n: %w", errors.Join(problems...))
@@ -168,13 +181,14 @@ func (b *Bundle) match(lang string) string {
 // Languages returns the loaded language codes: "en", "sn", "nd".
 func (b *Bundle) Languages() []string { return slices.Clone(b.langs) }
 
-// Has reports whether the message is defined in that language's file.
+// Has reports whether the message is defined in one of that language's
+// files.
 func (b *Bundle) Has(lang, id string) bool {
 	_, ok := b.msgs[lang][id]
 	return ok
 }
 
-// IDs returns every message ID of the English file, sorted.
+// IDs returns every English message ID, sorted.
 func (b *Bundle) IDs() []string {
 	ids := make([]string, 0, len(b.msgs[Default]))
 	for id := range b.msgs[Default] {
@@ -184,7 +198,7 @@ func (b *Bundle) IDs() []string {
 	return ids
 }
 
-// IDsOf returns the message IDs defined in one language's file, sorted.
+// IDsOf returns the message IDs defined in one language's files, sorted.
 func (b *Bundle) IDsOf(lang string) []string {
 	ids := make([]string, 0, len(b.msgs[lang]))
 	for id := range b.msgs[lang] {

@@ -1,6 +1,8 @@
 package l10n_test
 
 import (
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,7 +23,9 @@ import (
 // *Bundle parses answers for the flow engine.
 var _ flows.Lang = (*l10n.Bundle)(nil)
 
-// sample holds every template key the messages may use.
+// sample holds every template key the messages may use. Each feature
+// area's test file (sample_<area>_test.go) adds its own keys and
+// exceptions in an init, so areas can be edited independently.
 var sample = map[string]any{
 	"Name":     "Tendai",
 	"Max":      7,
@@ -154,12 +158,12 @@ func TestNoOrphans(t *testing.T) {
 	for _, lang := range b.Languages()[1:] {
 		for id := range rawFile(t, lang) {
 			if _, ok := en[id]; !ok {
-				t.Errorf("%s: %s is not in active.en.toml", lang, id)
+				t.Errorf("%s: %s is in no English file", lang, id)
 			}
 		}
 		for _, id := range b.IDsOf(lang) {
 			if !b.Has("en", id) {
-				t.Errorf("%s: %s is not in active.en.toml", lang, id)
+				t.Errorf("%s: %s is in no English file", lang, id)
 			}
 		}
 	}
@@ -196,14 +200,23 @@ func TestTemplateKeys(t *testing.T) {
 	}
 }
 
-// rawFile reads a message file as plain TOML: id -> field -> text.
+// rawFile reads a language's message files as plain TOML: id -> field ->
+// text.
 func rawFile(t *testing.T, lang string) map[string]map[string]any {
 	t.Helper()
-	var m map[string]map[string]any
-	if _, err := toml.DecodeFS(locales.FS, "active."+lang+".toml", &m); err != nil {
-		t.Fatalf("%s: %v", lang, err)
+	names, err := fs.Glob(locales.FS, "*."+lang+".toml")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("%s: no files (%v)", lang, err)
 	}
-	return m
+	all := map[string]map[string]any{}
+	for _, name := range names {
+		var m map[string]map[string]any
+		if _, err := toml.DecodeFS(locales.FS, name, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		maps.Copy(all, m)
+	}
+	return all
 }
 
 // rawTexts returns the plural forms of a message as written in the file.
@@ -251,7 +264,7 @@ func TestFlowMessages(t *testing.T) {
 		}
 		for _, id := range need {
 			if !b.Has("en", id) {
-				t.Errorf("%s: message %q is not in active.en.toml", filepath.Base(f), id)
+				t.Errorf("%s: message %q is in no English file", filepath.Base(f), id)
 			}
 		}
 	}
@@ -363,7 +376,11 @@ func TestNewRejects(t *testing.T) {
 		"upper id":     {"active.en.toml": {Data: []byte("[Hello]\nother = \"x\"\n")}},
 		"no other":     {"active.en.toml": {Data: []byte("[a]\none = \"x\"\n")}},
 		"bad template": {"active.en.toml": {Data: []byte("[a]\nother = \"{{.Name\"\n")}},
-		"bad lang":     {"active.en.toml": {Data: []byte("[a]\nother = \"x\"\n")}, "active.xx-yy-zz-123456789.toml": {Data: []byte("")}},
+		"defined twice": {
+			"active.en.toml": {Data: []byte("[a]\nother = \"x\"\n")},
+			"more.en.toml":   {Data: []byte("[a]\nother = \"y\"\n")},
+		},
+		"bad lang": {"active.en.toml": {Data: []byte("[a]\nother = \"x\"\n")}, "active.xx-yy-zz-123456789.toml": {Data: []byte("")}},
 	} {
 		if _, err := l10n.New(fsys); err == nil {
 			t.Errorf("%s: New succeeded, want an error", name)
@@ -387,5 +404,26 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	for range 8 {
 		<-done
+	}
+}
+
+// TestAreaFiles: a language's messages are the union of its files.
+func TestAreaFiles(t *testing.T) {
+	b, err := l10n.New(fstest.MapFS{
+		"active.en.toml":  {Data: []byte("[a]\nother = \"core\"\n")},
+		"closure.en.toml": {Data: []byte("[b]\nother = \"area\"\n")},
+		"closure.sn.toml": {Data: []byte("[b]\nother = \"nzvimbo\"\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.IDs(); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("IDs() = %v, want [a b]", got)
+	}
+	if got := b.Localizer("sn").T("b", nil); got != "nzvimbo" {
+		t.Errorf("sn b = %q", got)
+	}
+	if !slices.Equal(b.Languages(), []string{"en", "sn"}) {
+		t.Errorf("Languages() = %v", b.Languages())
 	}
 }
