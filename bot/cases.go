@@ -67,10 +67,14 @@ func (t *turn) mayStart(f *flows.Flow, args map[string]string) (ok bool, err err
 		return true, nil
 	}
 	c, ok, err := t.lookupCase(args[f.Arg], f.Command, casework.Action(f.Needs))
-	if ok {
-		args[f.Arg] = c.Code
+	if !ok {
+		return false, err
 	}
-	return ok, err
+	args[f.Arg] = c.Code
+	if f.Needs == string(casework.ProposeClosure) {
+		return t.closable(c)
+	}
+	return true, nil
 }
 
 // lookupCase reads a case code given to a command and checks the member

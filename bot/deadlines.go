@@ -93,7 +93,8 @@ func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) e
 }
 
 // turns18 proposes the case for closure when the child turns 18
-// (criterion 2): the CCW, the ward's LCCW and the CWO are told once.
+// (criterion 2): the CCW, the ward's LCCW and the CWO are told once, and
+// the closure vote opens in the ward's groups.
 func (b *Bot) turns18(tx Tx, c *casework.Case, ccw casework.Member, now time.Time) error {
 	staff, err := caseStaff(tx, *c, casework.LCCW, casework.CWO)
 	if err != nil {
@@ -107,7 +108,10 @@ func (b *Bot) turns18(tx Tx, c *casework.Case, ccw casework.Member, now time.Tim
 	if err := tx.CompleteDeadlines(c.ID, casework.DueTurns18, now); err != nil {
 		return err
 	}
-	return tx.Audit(casework.AuditEntry{At: now, Action: "case.turns_18", CaseID: c.ID})
+	if err := tx.Audit(casework.AuditEntry{At: now, Action: "case.turns_18", CaseID: c.ID}); err != nil {
+		return err
+	}
+	return b.proposeAt18(tx, c, now)
 }
 
 // tellMember queues outputs for a member's private chat, preferring
@@ -154,6 +158,12 @@ func privateConv(tx Tx, m casework.Member, p chat.Platform) (conv chat.Conversat
 // busy with another flow is not interrupted, nor is one who cannot be
 // reached: started is false and the caller tells them how to begin later.
 func (b *Bot) startFlowFor(tx Tx, m casework.Member, p chat.Platform, flowID string, args map[string]string, now time.Time) (started bool, err error) {
+	return b.startFlowWith(tx, m, p, flowID, args, nil, now)
+}
+
+// startFlowWith is startFlowFor with lead outputs said before the first
+// question, in the same message.
+func (b *Bot) startFlowWith(tx Tx, m casework.Member, p chat.Platform, flowID string, args map[string]string, lead []flows.Output, now time.Time) (started bool, err error) {
 	conv, ok, err := privateConv(tx, m, p)
 	if err != nil || !ok {
 		return false, err
@@ -171,7 +181,7 @@ func (b *Bot) startFlowFor(tx Tx, m casework.Member, p chat.Platform, flowID str
 	if err := tx.PutSession(conv, *res.Session, now); err != nil {
 		return false, err
 	}
-	outs := render(b.bundle.Localizer(m.Lang), conv.Platform, conv.Chat, res.Out)
+	outs := render(b.bundle.Localizer(m.Lang), conv.Platform, conv.Chat, append(lead, res.Out...))
 	markQuestion(outs, *res.Session)
 	for _, o := range outs {
 		if _, err := tx.Enqueue(o, now); err != nil {

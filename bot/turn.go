@@ -35,9 +35,7 @@ func (t *turn) loc() *l10n.Localizer {
 func (t *turn) run() error {
 	in := t.in
 	if in.Vote != nil {
-		// Poll votes belong to the closure issue; until then they are
-		// stored (dedupe key) and otherwise ignored.
-		return nil
+		return t.vote()
 	}
 	if in.Event != "" {
 		return t.chatEvent()
@@ -87,6 +85,9 @@ func (t *turn) run() error {
 		return t.answer(conv, *s)
 	}
 	if !t.private() {
+		if voted, err := t.typedVote(); voted || err != nil {
+			return err
+		}
 		return t.groupNote()
 	}
 	t.reply(t.loc().T("no_flow_hint", nil))
@@ -127,8 +128,6 @@ func (t *turn) command(cmd, arg string) error {
 		return t.showCase(arg)
 	case "mycases":
 		return t.myCases()
-	case "close":
-		return t.proposeClosure(arg)
 	case "approve":
 		return t.approve(arg)
 	case "reopen":

@@ -200,7 +200,11 @@ func TestLoadWithOverride(t *testing.T) {
 	for _, f := range fl {
 		got[f.ID] = f
 	}
-	if len(got) != 8 || got["lang"] == nil || got["extra"] == nil {
+	embedded, err := Load(defs.FS, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(embedded)+1 || got["lang"] == nil || got["extra"] == nil {
 		t.Fatalf("flows %v", got)
 	}
 	if f := got["intake"]; f.Version != 2 || f.Source != filepath.Join("testdata/override", "intake.yaml") {

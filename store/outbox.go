@@ -151,21 +151,12 @@ func (db *DB) OutboxCounts(ctx context.Context) (pending, sent, failed int, err 
 	return pending, sent, failed, nil
 }
 
-// SentPoll is a delivered native poll, as needed to read its votes.
-type SentPoll struct {
-	Seq    int64
-	Chat   chat.ChatID
-	Ref    string
-	Sent   chat.Sent
-	SentAt time.Time
-}
-
 // Poll finds the delivered poll with the platform's poll id; nil if none.
 // MarkSent drops the message text, so this is how a vote is traced back to
 // what the poll asked (Ref).
-func (tx *Tx) Poll(p chat.Platform, pollID string) (*SentPoll, error) {
+func (tx *Tx) Poll(p chat.Platform, pollID string) (*chat.SentPoll, error) {
 	var (
-		sp     SentPoll
+		sp     chat.SentPoll
 		sentID sql.NullString
 		secret sql.NullString
 		at     int64

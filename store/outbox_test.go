@@ -118,7 +118,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	}
 	view(t, db, func(tx *Tx) error {
 		sp, err := tx.Poll(chat.Telegram, "poll-9")
-		want := &SentPoll{Seq: a, Chat: "g1", Ref: "HRE-7K", Sent: sent, SentAt: t0.Add(time.Second)}
+		want := &chat.SentPoll{Seq: a, Chat: "g1", Ref: "HRE-7K", Sent: sent, SentAt: t0.Add(time.Second)}
 		if err != nil || !reflect.DeepEqual(sp, want) {
 			t.Errorf("Poll = %+v %v, want %+v", sp, err, want)
 		}

@@ -29,6 +29,9 @@ func runSim(t *testing.T, stdin string, args ...string) (string, string) {
 
 // TestSimTranscripts replays every testdata/sim/*.txt script through the
 // simulator and compares standard output with the .golden file beside it.
+// A script line "# audit: CODE" appends `carenet audit CODE` of the
+// script's database to the transcript, so a golden shows what the audit
+// log kept.
 func TestSimTranscripts(t *testing.T) {
 	scripts, err := filepath.Glob("testdata/sim/*.txt")
 	if err != nil || len(scripts) == 0 {
@@ -37,7 +40,23 @@ func TestSimTranscripts(t *testing.T) {
 	for _, script := range scripts {
 		t.Run(strings.TrimSuffix(filepath.Base(script), ".txt"), func(t *testing.T) {
 			t.Parallel()
-			out, _ := runSim(t, "", "--script", script)
+			src, err := os.ReadFile(script)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, db := tempConfig(t)
+			out, _ := runSim(t, "", "--db", db, "--script", script)
+			for _, line := range strings.Split(string(src), "\n") {
+				code, ok := strings.CutPrefix(line, "# audit: ")
+				if !ok {
+					continue
+				}
+				exit, audit, errs := carenet(t, "", "audit", strings.TrimSpace(code), "--config", cfg)
+				if exit != 0 {
+					t.Fatalf("audit %s: exit %d: %s", code, exit, errs)
+				}
+				out += "$ carenet audit " + strings.TrimSpace(code) + "\n" + audit
+			}
 			golden := strings.TrimSuffix(script, ".txt") + ".golden"
 			if *update {
 				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {

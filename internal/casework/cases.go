@@ -119,6 +119,8 @@ const (
 	// DueTurns18 is the month the child turns 18: the case is proposed
 	// for closure (criterion 2) rather than reminded up the ladder.
 	DueTurns18 DeadlineKind = "turns_18"
+	// DueConference is a case conference asked for in a closure vote.
+	DueConference DeadlineKind = "conference"
 )
 
 // Deadline is a dated duty on a case. Reminded, ToLCCW and ToCWO record

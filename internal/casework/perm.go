@@ -17,10 +17,11 @@ const (
 	ProposeClosure Action = "propose_closure" // start a closure vote
 	Vote           Action = "vote"            // vote in a closure poll
 	ApproveClosure Action = "approve_closure" // CWO approval or provincial authorisation
+	Conference     Action = "conference"      // record a case conference
 )
 
 // Actions lists every case action in table order.
-var Actions = []Action{Open, View, ViewDetails, Update, Assess, Plan, Refer, Review, Escalate, ProposeClosure, Vote, ApproveClosure}
+var Actions = []Action{Open, View, ViewDetails, Update, Assess, Plan, Refer, Review, Escalate, ProposeClosure, Vote, ApproveClosure, Conference}
 
 // reach is how far a role's right extends.
 type reach int
@@ -43,17 +44,18 @@ var permissions = map[Role]map[Action]reach{
 	LCCW: {
 		Open: ward, View: ward, ViewDetails: ward, Update: ward, Assess: ward, Plan: ward,
 		Refer: ward, Review: ward, Escalate: ward, ProposeClosure: welfare, Vote: ward,
+		Conference: ward,
 	},
 	CWO: {
 		Open: district, View: district, ViewDetails: district, Update: district, Assess: district,
 		Plan: district, Refer: district, Review: district, Escalate: district,
-		ProposeClosure: district, Vote: district, ApproveClosure: district,
+		ProposeClosure: district, Vote: district, ApproveClosure: district, Conference: district,
 	},
 	// A CMO has a CWO's case duties but does not approve closures.
 	CMO: {
 		Open: district, View: district, ViewDetails: district, Update: district, Assess: district,
 		Plan: district, Refer: district, Review: district, Escalate: district,
-		ProposeClosure: district, Vote: district,
+		ProposeClosure: district, Vote: district, Conference: district,
 	},
 	// The provincial officer authorises statutory closures of the
 	// district's cases and needs to read them for it.

@@ -49,7 +49,7 @@ var wantCan = map[Role]map[Action]allowed{
 	LCCW: {
 		Open: wardReach, View: wardReach, ViewDetails: wardReach, Update: wardReach,
 		Assess: wardReach, Plan: wardReach, Refer: wardReach, Review: wardReach,
-		Escalate: wardReach, Vote: wardReach,
+		Escalate: wardReach, Vote: wardReach, Conference: wardReach,
 		ProposeClosure: {welfare: []situation{ownCase, sameWard}},
 	},
 	// cwo: everything in the district.
@@ -57,13 +57,14 @@ var wantCan = map[Role]map[Action]allowed{
 		Open: districtReach, View: districtReach, ViewDetails: districtReach, Update: districtReach,
 		Assess: districtReach, Plan: districtReach, Refer: districtReach, Review: districtReach,
 		Escalate: districtReach, ProposeClosure: districtReach, Vote: districtReach,
-		ApproveClosure: districtReach,
+		ApproveClosure: districtReach, Conference: districtReach,
 	},
 	// cmo: like a cwo without approving closures.
 	CMO: {
 		Open: districtReach, View: districtReach, ViewDetails: districtReach, Update: districtReach,
 		Assess: districtReach, Plan: districtReach, Refer: districtReach, Review: districtReach,
 		Escalate: districtReach, ProposeClosure: districtReach, Vote: districtReach,
+		Conference: districtReach,
 	},
 	// provincial: reads and authorises closures in the district.
 	Provincial: {View: districtReach, ViewDetails: districtReach, ApproveClosure: districtReach},
@@ -106,7 +107,7 @@ func scope(s situation, protection bool) CaseScope {
 // TestActionsComplete: Actions lists every action once, so the exhaustive
 // loops below see them all.
 func TestActionsComplete(t *testing.T) {
-	all := []Action{Open, View, ViewDetails, Update, Assess, Plan, Refer, Review, Escalate, ProposeClosure, Vote, ApproveClosure}
+	all := []Action{Open, View, ViewDetails, Update, Assess, Plan, Refer, Review, Escalate, ProposeClosure, Vote, ApproveClosure, Conference}
 	if !slices.Equal(Actions, all) {
 		t.Errorf("Actions = %v, want %v", Actions, all)
 	}
@@ -153,8 +154,8 @@ func TestCanExhaustive(t *testing.T) {
 			}
 		}
 	}
-	if n != 6*12*4*2 {
-		t.Errorf("checked %d combinations, want %d", n, 6*12*4*2)
+	if n != 6*13*4*2 {
+		t.Errorf("checked %d combinations, want %d", n, 6*13*4*2)
 	}
 }
 

@@ -8,8 +8,11 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -174,6 +177,37 @@ type Sent struct {
 	// Secret holds platform data needed later to read poll votes (WhatsApp
 	// option hashes); the core stores it opaque.
 	Secret string `json:"secret,omitempty"`
+}
+
+// SentPoll is a native poll as the outbox stored it at send time: enough
+// to trace a vote back to what the poll asked (Ref) and to read it.
+type SentPoll struct {
+	Seq    int64
+	Chat   ChatID
+	Ref    string
+	Sent   Sent
+	SentAt time.Time
+}
+
+// Ballots returns the zero-based options a vote chose. Votes that name
+// options by hash (WhatsApp) are matched against the poll's Secret, a JSON
+// array of the option hashes in option order; a hash that matches no
+// option is dropped, so a vote of unknown options counts as no vote.
+func (p SentPoll) Ballots(v Vote) []int {
+	if len(v.Hashes) == 0 {
+		return v.Options
+	}
+	var hashes []string
+	if err := json.Unmarshal([]byte(p.Sent.Secret), &hashes); err != nil {
+		return nil
+	}
+	var out []int
+	for _, h := range v.Hashes {
+		if i := slices.Index(hashes, strings.ToLower(h)); i >= 0 {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // Transport delivers outbound messages on one platform.
