@@ -41,7 +41,11 @@ func (r *recorder) Send(_ context.Context, key string, out chat.Outbound) (chat.
 	}
 	r.sent = append(r.sent, out)
 	r.keys = append(r.keys, key)
-	return chat.Sent{ID: chat.MsgID(key)}, nil
+	sent := chat.Sent{ID: chat.MsgID(key)}
+	if out.Poll != nil {
+		sent.PollID = "poll-" + key
+	}
+	return sent, nil
 }
 
 func (r *recorder) texts() []string {
@@ -67,6 +71,12 @@ func newFixture(t testing.TB) *fixture { return newFixtureSync(t, "FULL") }
 func newFixtureSync(t testing.TB, sync string) *fixture { return newFixtureQuiet(t, sync, nil) }
 
 func newFixtureQuiet(t testing.TB, sync string, quiet func(time.Time) bool) *fixture {
+	return newFixtureOpts(t, sync, bot.Options{Quiet: quiet})
+}
+
+// newFixtureOpts builds the fixture's bot with o (its Clock is the
+// fixture's).
+func newFixtureOpts(t testing.TB, sync string, o bot.Options) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "bot.db")
@@ -76,7 +86,8 @@ func newFixtureQuiet(t testing.TB, sync string, quiet func(time.Time) bool) *fix
 	}
 	t.Cleanup(func() { db.Close() })
 	clock := bottest.NewClock(time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC))
-	b := bottest.NewBot(t, db, bot.Options{Clock: clock, Quiet: quiet})
+	o.Clock = clock
+	b := bottest.NewBot(t, db, o)
 	tr := &recorder{}
 	b.AddTransport(tr, bot.Limits{})
 	err = db.Update(ctx, func(tx *store.Tx) error {

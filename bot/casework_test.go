@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"carenet/bot"
 	"context"
 	"database/sql"
 	"fmt"
@@ -18,7 +19,14 @@ import (
 // DEM-00013, a protection case, through the intake flow.
 func caseFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := newFixture(t)
+	return caseFixtureOpts(t, bot.Options{})
+}
+
+// caseFixtureOpts is caseFixture with bot options (a data key, quiet
+// hours, a closure rule).
+func caseFixtureOpts(t *testing.T, o bot.Options) *fixture {
+	t.Helper()
+	f := newFixtureOpts(t, "FULL", o)
 	ctx := context.Background()
 	err := f.db.Update(ctx, func(tx *store.Tx) error {
 		dem, err := tx.DistrictByCode("DEM")
