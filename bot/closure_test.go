@@ -74,17 +74,6 @@ func (f *fixture) vote(t *testing.T, who, pollID string, options ...int) {
 		Vote: &chat.Vote{PollID: pollID, Options: options}})
 }
 
-func (f *fixture) tick(t *testing.T, d time.Duration) {
-	t.Helper()
-	f.clock.Add(d)
-	if err := f.bot.Tick(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.bot.Flush(context.Background(), chat.Sim); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // audits returns "action detail" of the case's audit entries.
 func (f *fixture) audits(t *testing.T, code string) []string {
 	t.Helper()
