@@ -95,19 +95,6 @@ func (f *fixture) audits(t *testing.T, code string) []string {
 	return out
 }
 
-func (f *fixture) caseOf(t *testing.T, code string) casework.Case {
-	t.Helper()
-	var c *casework.Case
-	err := f.db.View(context.Background(), func(tx *store.Tx) (err error) {
-		c, err = tx.CaseByCode(code)
-		return err
-	})
-	if err != nil || c == nil {
-		t.Fatalf("case %s: %v", code, err)
-	}
-	return *c
-}
-
 func hasAudit(entries []string, prefix string) bool {
 	for _, e := range entries {
 		if strings.HasPrefix(e, prefix) {

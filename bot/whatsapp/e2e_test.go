@@ -7,8 +7,7 @@ package whatsapp
 // adapter's Send into the fake client, and the tests read what WhatsApp
 // would have been asked to deliver.
 //
-// The closure poll and its votes belong to the closure issue and are not
-// covered here.
+// The closure poll and its votes are in closure_e2e_test.go.
 
 import (
 	"bytes"
