@@ -399,7 +399,7 @@ func TestTelegramCommands(t *testing.T) {
 	for _, c := range menus["en"] {
 		en = append(en, c.Command)
 	}
-	if want := []string{"newcase", "assess", "plan", "visit", "refer", "review", "conference", "close", "approve", "reopen", "case", "mycases", "invite", "lang", "cancel", "help"}; !slices.Equal(en, want) {
+	if want := []string{"newcase", "assess", "plan", "visit", "refer", "review", "conference", "gbv", "ews", "screens", "supervision", "close", "approve", "reopen", "case", "mycases", "invite", "lang", "cancel", "help"}; !slices.Equal(en, want) {
 		t.Errorf("English menu %v, want %v", en, want)
 	}
 	for lang, cmds := range menus {
