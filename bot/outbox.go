@@ -76,7 +76,7 @@ func (b *Bot) update(ctx context.Context, fn func(Tx) error) error {
 	err := b.store.Update(ctx, func(tx Tx) error {
 		et := &enqueueTx{Tx: tx, platforms: map[chat.Platform]bool{}}
 		platforms = et.platforms
-		return fn(et)
+		return fn(sealedSessions{Tx: et, b: b})
 	})
 	if err != nil {
 		return err
