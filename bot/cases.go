@@ -102,6 +102,10 @@ func (t *turn) lookupCase(raw, command string, need casework.Action) (c *casewor
 		t.privately(loc.T("case_other_district", map[string]any{"Code": code}))
 	case !casework.Can(*t.member, need, c.Scope()):
 		t.privately(loc.T("no_permission", nil))
+	case c.Status == casework.StatusClosed && need.Changes():
+		// Work on a closed case would raise duties nobody should do;
+		// the CWO reopens it first.
+		t.privately(loc.T("case_closed", map[string]any{"Code": c.Code}))
 	default:
 		return c, true, nil
 	}

@@ -137,6 +137,13 @@ func proposeClosure(t *turn, conv chat.Conversation, res flows.Result) error {
 			t.say(conv.Chat, []flows.Output{{Msg: "closure_district_same", Data: map[string]any{"District": d.Name}}})
 			return nil
 		}
+		// Someone must receive the case, or it would belong to nobody.
+		if cwos, err := t.tx.MembersByRole(d.ID, 0, casework.CWO); err != nil {
+			return err
+		} else if len(cwos) == 0 {
+			t.say(conv.Chat, []flows.Output{{Msg: "closure_district_no_cwo", Data: map[string]any{"District": d.Name}}})
+			return nil
+		}
 		cl.TransferTo = d.ID
 	}
 	opened, err := t.b.openVote(t.tx, c, cl, t.now)
@@ -290,9 +297,11 @@ func (t *turn) castVote(id int64, ballot *casework.Ballot) (counted bool, err er
 	if err != nil {
 		return true, err
 	}
-	if tally.Votes() == tally.Eligible {
+	if tally.Votes() == tally.Eligible && !t.b.isQuiet(t.now) {
 		return true, t.b.decide(t.tx, cl, c, t.now)
 	}
+	// At night the result waits for closureTick, which also closes a vote
+	// everyone has cast.
 	return true, nil
 }
 
@@ -409,7 +418,8 @@ func (b *Bot) decide(tx Tx, cl *casework.Closure, c *casework.Case, now time.Tim
 		return err
 	}
 	if cl.Outcome == casework.OutcomePassed {
-		return b.askApproval(tx, c, cl, casework.CWO, now)
+		_, err := b.askApproval(tx, c, cl, casework.CWO, now)
+		return err
 	}
 	return nil
 }
@@ -435,15 +445,15 @@ func (b *Bot) postGroupsL(tx Tx, c *casework.Case, msg string, data func(lang st
 
 // askApproval prompts the CWOs (or the provincial officers) privately: the
 // approval question itself when they are free, else how to answer with
-// /approve CODE.
-func (b *Bot) askApproval(tx Tx, c *casework.Case, cl *casework.Closure, role casework.Role, now time.Time) error {
+// /approve CODE. asked is how many there were.
+func (b *Bot) askApproval(tx Tx, c *casework.Case, cl *casework.Closure, role casework.Role, now time.Time) (asked int, err error) {
 	approvers, err := tx.MembersByRole(c.DistrictID, 0, role)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	t, _, err := b.tally(tx, cl, c)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, m := range approvers {
 		loc := b.bundle.Localizer(m.Lang)
@@ -453,15 +463,15 @@ func (b *Bot) askApproval(tx Tx, c *casework.Case, cl *casework.Closure, role ca
 		}}}
 		started, err := b.startFlowWith(tx, m, "", approveFlow, map[string]string{"case": c.Code}, lead, now)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if !started {
 			if err := b.tellMember(tx, m, "", lead, now); err != nil {
-				return err
+				return 0, err
 			}
 		}
 	}
-	return nil
+	return len(approvers), nil
 }
 
 // closureDecision is the approval prompt's action: approve, or not yet.
@@ -524,11 +534,15 @@ func (t *turn) approveCase(c *casework.Case) error {
 		if err := t.tx.SetCaseStatus(c.ID, casework.StatusAwaitingProvincial, t.now); err != nil {
 			return err
 		}
+		// No group line here: "statutory" would tell the ward what a
+		// private screen may have found. The group hears the end.
 		t.privately(loc.T("closure_approved_needs_province", map[string]any{"Code": c.Code}))
-		if err := t.b.postGroups(t.tx, c, "closure_group_awaiting_province", map[string]any{"Code": c.Code}, t.now); err != nil {
+		asked, err := t.b.askApproval(t.tx, c, cl, casework.Provincial, t.now)
+		if err != nil || asked > 0 {
 			return err
 		}
-		return t.b.askApproval(t.tx, c, cl, casework.Provincial, t.now)
+		t.privately(loc.T("closure_no_province", map[string]any{"Code": c.Code}))
+		return nil
 	case cl != nil && cl.State == casework.ClosureAwaitingProvincial && role == casework.Provincial:
 		cl.ProvincialBy, cl.ProvincialAt = t.member.ID, t.now
 		if err := t.audit(c.ID, "closure.authorise", "provincial"); err != nil {
@@ -584,14 +598,21 @@ func (t *turn) finishClosure(c *casework.Case, cl *casework.Closure) error {
 	if err != nil {
 		return err
 	}
+	// The duties end with the case; the audit names them, so an action
+	// left undone is on record as ended by the closure, not as done.
+	var ended []string
 	for _, d := range due {
 		if err := t.tx.CompleteDeadlines(c.ID, d.Kind, t.now); err != nil {
 			return err
 		}
+		ended = append(ended, fmt.Sprintf("%s %s", d.Kind, d.Due.In(t.b.loc).Format("2006-01-02")))
 	}
 	approvals, err := t.approvalsText(cl)
 	if err != nil {
 		return err
+	}
+	if len(ended) > 0 {
+		approvals += "; open duties ended: " + strings.Join(ended, ", ")
 	}
 	if cl.Criterion != casework.CritTransfer {
 		if err := t.tx.SetCaseStatus(c.ID, casework.StatusClosed, t.now); err != nil {
@@ -712,7 +733,7 @@ func (t *turn) reopen(arg string) error {
 // is posted in quiet hours: a vote that ends at night is decided (on the
 // votes cast before its deadline) when they end.
 func (b *Bot) closureTick(ctx context.Context, now time.Time) error {
-	if b.quiet != nil && b.quiet(now) {
+	if b.isQuiet(now) {
 		return nil
 	}
 	return b.update(ctx, func(tx Tx) error {
@@ -727,8 +748,12 @@ func (b *Bot) closureTick(ctx context.Context, now time.Time) error {
 				return fmt.Errorf("case of closure %d: %v", cl.ID, err)
 			}
 			half := cl.ProposedAt.Add(cl.ClosesAt.Sub(cl.ProposedAt) / 2)
+			all, err := b.allVoted(tx, cl, c)
+			if err != nil {
+				return err
+			}
 			switch {
-			case !now.Before(cl.ClosesAt):
+			case !now.Before(cl.ClosesAt) || all:
 				err = b.decide(tx, cl, c, now)
 			case cl.RemindedAt.IsZero() && !now.Before(half):
 				err = b.remindVoters(tx, cl, c, now)
@@ -740,6 +765,14 @@ func (b *Bot) closureTick(ctx context.Context, now time.Time) error {
 		return nil
 	})
 }
+
+// allVoted reports whether every eligible member has a vote in.
+func (b *Bot) allVoted(tx Tx, cl *casework.Closure, c *casework.Case) (bool, error) {
+	t, _, err := b.tally(tx, cl, c)
+	return t.Eligible > 0 && t.Votes() == t.Eligible, err
+}
+
+func (b *Bot) isQuiet(now time.Time) bool { return b.quiet != nil && b.quiet(now) }
 
 // remindVoters tells eligible members who have not voted, privately, when
 // the vote closes.

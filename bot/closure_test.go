@@ -181,6 +181,12 @@ func TestClosureEveryoneVoted(t *testing.T) {
 	if !f.sentTo("dube", "Authorise with /approve DEM-00013") {
 		t.Fatalf("province not asked: %q", f.tr.texts())
 	}
+	// The group hears nothing between the CWO and the province: a
+	// statutory case's waiting would tell the ward what a private screen
+	// may have found.
+	if f.sentTo("ward18", "rovincial") {
+		t.Errorf("the group heard of the provincial step: %q", f.tr.texts())
+	}
 	f.say(t, "dube", "/approve DEM-00013")
 	if c := f.caseOf(t, "DEM-00013"); c.Status != casework.StatusClosed {
 		t.Fatalf("status %s, want closed", c.Status)
@@ -193,6 +199,16 @@ func TestClosureEveryoneVoted(t *testing.T) {
 		if !hasAudit(a, want) {
 			t.Errorf("audit lacks %q: %q", want, a)
 		}
+	}
+	// A closed case takes no more work.
+	before := snapshot(t, f.path)
+	f.say(t, "tendai", "/visit DEM-00013", "/conference DEM-00013")
+	f.say(t, "moyo", "/conference DEM-00013", "/close DEM-00013")
+	if after := snapshot(t, f.path); after != before {
+		t.Fatalf("work on a closed case changed something:\n%s\nvs\n%s", before, after)
+	}
+	if !f.sentTo("tendai", "DEM-00013 yakavharwa") || f.countTo("moyo", "DEM-00013 is closed. A CWO can reopen it") != 2 {
+		t.Errorf("closed case refusals: %q", f.tr.texts())
 	}
 	// Reopening: only the CWO, only with a reason.
 	f.say(t, "grace", "/reopen DEM-00013 new report")
@@ -310,6 +326,42 @@ func TestClosureQuietHours(t *testing.T) {
 	}
 }
 
+// TestClosureEveryoneVotedAtNight: the last vote coming in at night closes
+// the vote in the morning, not at once.
+func TestClosureEveryoneVotedAtNight(t *testing.T) {
+	night := func(t time.Time) bool { h := t.Hour(); return h >= 20 || h < 6 }
+	f := caseFixtureOpts(t, bot.Options{Quiet: night})
+	poll := f.propose(t, "DEM-00013", "1")
+	f.clock.Add(14 * time.Hour) // 22:00
+	for _, who := range []string{"tendai", "sipho", "grace", "moyo"} {
+		f.vote(t, who, poll, 0)
+	}
+	if f.sentTo("ward18", "closure vote") || f.sentTo("moyo", "Approve") {
+		t.Fatalf("result posted at night: %q", f.tr.texts())
+	}
+	f.tick(t, 8*time.Hour+time.Minute) // 06:01
+	if n := f.countTo("ward18", "closure vote passed (4 agree"); n != 1 {
+		t.Fatalf("%d result lines in the morning: %q", n, f.tr.texts())
+	}
+}
+
+// TestClosureNoProvincialOfficer: a statutory closure the CWO approved
+// says so when no provincial officer is registered to authorise it.
+func TestClosureNoProvincialOfficer(t *testing.T) {
+	f := caseFixture(t)
+	poll := f.propose(t, "DEM-00013", "1")
+	for _, who := range []string{"tendai", "sipho", "grace", "moyo"} {
+		f.vote(t, who, poll, 0)
+	}
+	f.say(t, "moyo", "/approve DEM-00013")
+	if !f.sentTo("moyo", "No provincial officer is registered for this district") {
+		t.Fatalf("CWO not told: %q", f.tr.texts())
+	}
+	if c := f.caseOf(t, "DEM-00013"); c.Status != casework.StatusAwaitingProvincial {
+		t.Errorf("status %s", c.Status)
+	}
+}
+
 // TestClosureTransfer: criterion 4 names the receiving district; an
 // unknown or the same district changes nothing; once approved the case
 // moves, its CWO is told, and its duties in the old district end.
@@ -324,13 +376,17 @@ func TestClosureTransfer(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	hcwo := addMember(t, f, casework.Member{Name: "nyasha", Role: casework.CWO, DistrictID: har, Lang: "en"})
 	before := snapshot(t, f.path)
 	f.say(t, "moyo", "/close "+code, "4", "Atlantis")
 	f.say(t, "moyo", "/close "+code, "4", "demo")
+	f.say(t, "moyo", "/close "+code, "4", "Harare") // nobody there to receive it
+	if !f.sentTo("moyo", "Harare has no CWO registered") {
+		t.Errorf("a district without a CWO not refused: %q", f.tr.texts())
+	}
 	if after := snapshot(t, f.path); after != before {
 		t.Fatalf("a bad district changed something:\n%s\nvs\n%s", before, after)
 	}
+	hcwo := addMember(t, f, casework.Member{Name: "nyasha", Role: casework.CWO, DistrictID: har, Lang: "en"})
 	poll := f.propose(t, code, "4", "har")
 	for _, who := range []string{"tendai", "sipho", "grace", "moyo"} {
 		f.vote(t, who, poll, 0)
@@ -351,6 +407,17 @@ func TestClosureTransfer(t *testing.T) {
 	}
 	if !f.sentTo("nyasha", code+" · welfare · open") {
 		t.Errorf("receiving CWO cannot see the case: %q", f.tr.texts())
+	}
+	// The sending district goes on numbering after the transferred case
+	// (its newest), instead of issuing its code again.
+	n := len(f.tr.texts())
+	f.say(t, "tendai", "/newcase", "today", "1", "3", "1", "-", "8", "no", "1", "-")
+	next, err := casework.NewCode("DEM", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.tr.texts()[n:], "\n"); !strings.Contains(got, next) {
+		t.Errorf("the intake after the transfer did not open %s:\n%s", next, got)
 	}
 }
 

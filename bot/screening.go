@@ -241,6 +241,15 @@ func (t *turn) showScreens(arg string) error {
 		return t.audit(c.ID, "screening.list", "")
 	}
 	answers := casework.CanReadScreening(*t.member, c.Scope())
+	if !answers {
+		// Need to know: a household's GBV colour is for those who may read
+		// its answers; the school screens stay listed for the ward.
+		list = slices.DeleteFunc(list, func(s casework.Screening) bool { return s.Kind == "gbv" })
+		if len(list) == 0 {
+			t.privately(loc.T("screens_none", map[string]any{"Code": c.Code}))
+			return t.audit(c.ID, "screening.list", "")
+		}
+	}
 	lines := []string{loc.T("screens_head", map[string]any{"Code": c.Code, "Count": len(list)})}
 	for _, s := range list {
 		lines = append(lines, loc.T("screens_line", map[string]any{"At": day(s.At.In(t.b.loc)),

@@ -263,8 +263,8 @@ func TestScreeningAnswersSealed(t *testing.T) {
 }
 
 // TestScreensReadByRole: every member who may view the case gets the list
-// privately; the answers are opened for the CWO, the CMO and the case's
-// own CCW only, each opening audited. A /screens in the group answers in
+// privately; GBV screens (and their answers) are shown to the CWO, the CMO
+// and the case's own CCW only, each opening audited. A /screens in the group answers in
 // private.
 func TestScreensReadByRole(t *testing.T) {
 	f := screenFixture(t, false)
@@ -288,8 +288,13 @@ func TestScreensReadByRole(t *testing.T) {
 				t.Fatalf("group got %q", g)
 			}
 			got := f.sentSince(n, tc.who)
-			if len(got) != 1 || !strings.Contains(got[0], "DEM-00013") || !strings.Contains(got[0], "5/1/2026") {
+			if len(got) != 1 || !strings.Contains(got[0], "DEM-00013") {
 				t.Fatalf("%s got %q", tc.who, got)
+			}
+			// Need to know: only those who may read a GBV screen's answers
+			// learn that there is one, and its colour.
+			if listed := strings.Contains(got[0], "5/1/2026"); listed != tc.answers {
+				t.Fatalf("%s: GBV screen listed = %v, want %v: %q", tc.who, listed, tc.answers, got[0])
 			}
 			// Item 9 answered yes, in the reader's language.
 			yes := map[string]string{"moyo": "9. Yes", "chipo": "9. Yes", "tendai": "9. Hongu", "sipho": "9. Yebo", "grace": "9. Yes"}[tc.who]

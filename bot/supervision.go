@@ -672,12 +672,14 @@ func (b *Bot) supervisionTick(ctx context.Context, now time.Time) error {
 	})
 }
 
-// scheduledRounds starts the month's round on DayOfMonth in every ward
-// that has a linked group and an LCCW and no round this month yet.
+// scheduledRounds starts the month's round on or after DayOfMonth in every
+// ward that has a linked group and an LCCW and no round this month yet: a
+// carenet that was down on the day (a power cut) still holds the month's
+// round, and the two-months-running burnout check keeps its months.
 func (b *Bot) scheduledRounds(tx Tx, now time.Time) error {
 	day := b.superv.DayOfMonth
 	local := now.In(b.loc)
-	if day <= 0 || local.Day() != day {
+	if day <= 0 || local.Day() < day {
 		return nil
 	}
 	wards, err := tx.SupervisionWards()

@@ -33,9 +33,11 @@ func scanCase(scan func(...any) error) (*casework.Case, error) {
 
 // NextCaseSerial is the serial the district's next case gets. Called inside
 // the transaction that creates the case, so two intakes never share one.
+// The district's counter only goes up (CreateCase moves it), so a case
+// transferred away never frees its number.
 func (tx *Tx) NextCaseSerial(districtID int64) (int, error) {
 	var n int
-	err := tx.queryRow(`SELECT COALESCE(MAX(serial), 0) + 1 FROM cases WHERE district_id = ?`, districtID).Scan(&n)
+	err := tx.queryRow(`SELECT COALESCE((SELECT next_serial FROM districts WHERE id = ?), 1)`, districtID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: next case serial: %w", err)
 	}
@@ -65,6 +67,9 @@ func (tx *Tx) CreateCase(c casework.Case, serial int, nameSealed []byte) (int64,
 		strings.Join(c.Concerns, ","), string(intake), sealed)
 	if err != nil {
 		return 0, fmt.Errorf("store: create case %s: %w", c.Code, err)
+	}
+	if _, err := tx.exec(`UPDATE districts SET next_serial = ? WHERE id = ? AND next_serial <= ?`, serial+1, c.DistrictID, serial); err != nil {
+		return 0, fmt.Errorf("store: case serial of %s: %w", c.Code, err)
 	}
 	return res.LastInsertId()
 }

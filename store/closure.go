@@ -203,10 +203,16 @@ func (tx *Tx) ClosurePollsIn(p chat.Platform, c chat.ChatID) ([]int64, error) {
 
 // TransferCase moves a case to another district: it leaves its ward (the
 // receiving CWO assigns one) and is held by holder until then. It keeps its
-// code, which is unique everywhere, but takes the receiving district's next
-// serial so that district's own numbering goes on without a clash.
+// code, which is unique everywhere, and takes the receiving district's next
+// serial, so that district's own numbering goes on without a clash.
 func (tx *Tx) TransferCase(id, districtID, holder int64) error {
-	return tx.execOne(`UPDATE cases SET district_id = ?, ward = 0, ccw_id = ?, status = ?, closed_at = NULL,
-		serial = (SELECT COALESCE(MAX(serial), 0) + 1 FROM cases WHERE district_id = ?) WHERE id = ?`,
-		districtID, holder, casework.StatusOpen, districtID, id)
+	serial, err := tx.NextCaseSerial(districtID)
+	if err != nil {
+		return err
+	}
+	if err := tx.execOne(`UPDATE cases SET district_id = ?, ward = 0, ccw_id = ?, status = ?, closed_at = NULL, serial = ? WHERE id = ?`,
+		districtID, holder, casework.StatusOpen, serial, id); err != nil {
+		return fmt.Errorf("store: transfer case %d: %w", id, err)
+	}
+	return tx.execOne(`UPDATE districts SET next_serial = ? WHERE id = ?`, serial+1, districtID)
 }

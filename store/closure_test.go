@@ -80,11 +80,22 @@ func TestClosureLifecycle(t *testing.T) {
 }
 
 // TestTransferCase: the case moves with a fresh serial in the receiving
-// district, so that district's next case does not clash.
+// district, so that district's next case does not clash, and the sending
+// district's numbering does not go back (its next intake would reuse the
+// transferred case's code).
 func TestTransferCase(t *testing.T) {
 	f := newCaseFixture(t)
 	ids := f.create(t, newCase("HRE-00017", f.hre.ID, 12, f.ann), newCase("BYO-00013", f.byo.ID, 3, f.cat))
 	update(t, f.db, func(tx *Tx) error {
+		before, err := tx.NextCaseSerial(f.hre.ID)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if after, err := tx.NextCaseSerial(f.hre.ID); err != nil || after != before {
+				t.Errorf("Harare's next serial went from %d to %d (%v)", before, after, err)
+			}
+		}()
 		if err := tx.TransferCase(ids[0], f.byo.ID, f.byoLCCW); err != nil {
 			return err
 		}

@@ -203,7 +203,8 @@ func ScoreGBV(s Scored) GBVResult {
 		p = append(p, Proposal{Response: "vfu", Action: "police", Domain: "social", Responsible: "ccw", Days: 3})
 	}
 	if r.Protection || r.AskCWO {
-		p = append(p, Proposal{Response: "cwo", Action: "cwo", Domain: "social", Responsible: "cwo", Days: 1})
+		// DOMAIN.md §2.3: a protection matter goes to the CWO the same day.
+		p = append(p, Proposal{Response: "cwo", Action: "cwo", Domain: "social", Responsible: "cwo", Days: 0})
 	}
 	if r.PartnerViolence {
 		p = append(p, Proposal{Response: "counselling", Action: "pss", Domain: "psychological", Responsible: "caregiver", Days: 7})

@@ -23,6 +23,12 @@ const (
 // Actions lists every case action in table order.
 var Actions = []Action{Open, View, ViewDetails, Update, Assess, Plan, Refer, Review, Escalate, ProposeClosure, Vote, ApproveClosure, Conference}
 
+// Changes reports whether the action changes a case (so a closed case
+// refuses it); reading and the closure's own approvals do not.
+func (a Action) Changes() bool {
+	return a != View && a != ViewDetails && a != ApproveClosure
+}
+
 // reach is how far a role's right extends.
 type reach int
 
