@@ -220,6 +220,25 @@ func (b *Bot) groupLines(tx Tx, c casework.Case, msg string, data func(lang stri
 	return outs, nil
 }
 
+// postGroups queues one line for the case's linked groups.
+func (b *Bot) postGroups(tx Tx, c *casework.Case, msg string, data map[string]any, now time.Time) error {
+	return b.postGroupsL(tx, c, msg, func(string) map[string]any { return data }, now)
+}
+
+// postGroupsL is postGroups with template data built per group language.
+func (b *Bot) postGroupsL(tx Tx, c *casework.Case, msg string, data func(lang string) map[string]any, now time.Time) error {
+	outs, err := b.groupLines(tx, *c, msg, data)
+	if err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if _, err := tx.Enqueue(o, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // alertDistrict tells the district's CWOs and CMOs privately, each in
 // their language.
 func (t *turn) alertDistrict(c casework.Case, msg string, data map[string]any) error {

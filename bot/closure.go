@@ -424,25 +424,6 @@ func (b *Bot) decide(tx Tx, cl *casework.Closure, c *casework.Case, now time.Tim
 	return nil
 }
 
-// postGroups queues one line for the case's linked groups.
-func (b *Bot) postGroups(tx Tx, c *casework.Case, msg string, data map[string]any, now time.Time) error {
-	return b.postGroupsL(tx, c, msg, func(string) map[string]any { return data }, now)
-}
-
-// postGroupsL is postGroups with template data built per group language.
-func (b *Bot) postGroupsL(tx Tx, c *casework.Case, msg string, data func(lang string) map[string]any, now time.Time) error {
-	outs, err := b.groupLines(tx, *c, msg, data)
-	if err != nil {
-		return err
-	}
-	for _, o := range outs {
-		if _, err := tx.Enqueue(o, now); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // askApproval prompts the CWOs (or the provincial officers) privately: the
 // approval question itself when they are free, else how to answer with
 // /approve CODE. asked is how many there were.

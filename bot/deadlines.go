@@ -74,16 +74,11 @@ func (b *Bot) escalate(tx Tx, d casework.Deadline, step string, now time.Time) e
 	if step == "lccw" {
 		// A day overdue is an event the ward sees: one line, the code and
 		// the duty, nothing about the child.
-		outs, err := b.groupLines(tx, *c, "group_overdue", func(lang string) map[string]any {
+		err := b.postGroupsL(tx, c, "group_overdue", func(lang string) map[string]any {
 			return map[string]any{"Code": c.Code, "What": b.bundle.Localizer(lang).T("due_"+string(d.Kind), nil)}
-		})
+		}, now)
 		if err != nil {
 			return err
-		}
-		for _, o := range outs {
-			if _, err := tx.Enqueue(o, now); err != nil {
-				return err
-			}
 		}
 	}
 	if err := tx.MarkDeadline(d.ID, step, now); err != nil {
