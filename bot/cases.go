@@ -200,15 +200,15 @@ func when(due time.Time) string { return due.Format("2/1 15:04") }
 // in the group's language. Only the code, the kind, a member's name and
 // dates may be in data: never anything about the child.
 func (t *turn) groupLine(c casework.Case, msg string, data map[string]any) error {
-	outs, err := t.b.groupLines(t.tx, c, msg, func(string) map[string]any { return data })
+	outs, err := t.b.wardLines(t.tx, c.DistrictID, c.Ward, msg, func(string) map[string]any { return data })
 	t.out = append(t.out, outs...)
 	return err
 }
 
-// groupLines renders msg for the case's linked groups; data gives the
-// template data in a group's language.
-func (b *Bot) groupLines(tx Tx, c casework.Case, msg string, data func(lang string) map[string]any) ([]chat.Outbound, error) {
-	groups, err := tx.LinkedGroups(c.DistrictID, c.Ward)
+// wardLines renders msg for the groups linked to a ward (0: the
+// district's); data gives the template data in a group's language.
+func (b *Bot) wardLines(tx Tx, districtID int64, ward int, msg string, data func(lang string) map[string]any) ([]chat.Outbound, error) {
+	groups, err := tx.LinkedGroups(districtID, ward)
 	if err != nil {
 		return nil, err
 	}
@@ -227,16 +227,16 @@ func (b *Bot) postGroups(tx Tx, c *casework.Case, msg string, data map[string]an
 
 // postGroupsL is postGroups with template data built per group language.
 func (b *Bot) postGroupsL(tx Tx, c *casework.Case, msg string, data func(lang string) map[string]any, now time.Time) error {
-	outs, err := b.groupLines(tx, *c, msg, data)
+	return b.postWard(tx, c.DistrictID, c.Ward, msg, data, now)
+}
+
+// postWard queues one line for the groups linked to a ward.
+func (b *Bot) postWard(tx Tx, districtID int64, ward int, msg string, data func(lang string) map[string]any, now time.Time) error {
+	outs, err := b.wardLines(tx, districtID, ward, msg, data)
 	if err != nil {
 		return err
 	}
-	for _, o := range outs {
-		if _, err := tx.Enqueue(o, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return enqueueAll(tx, outs, now)
 }
 
 // alertDistrict tells the district's CWOs and CMOs privately, each in
@@ -248,13 +248,19 @@ func (t *turn) alertDistrict(c casework.Case, msg string, data map[string]any) e
 // caseStaff lists the members of the roles who answer for a case: the
 // ward's, for roles that have a ward (LCCW), else the district's.
 func caseStaff(tx Tx, c casework.Case, roles ...casework.Role) ([]casework.Member, error) {
+	return wardStaff(tx, c.DistrictID, c.Ward, roles...)
+}
+
+// wardStaff lists the members of the roles who answer for a ward: the
+// ward's own for roles that have a ward, else the district's.
+func wardStaff(tx Tx, districtID int64, ward int, roles ...casework.Role) ([]casework.Member, error) {
 	var all []casework.Member
 	for _, role := range roles {
-		ward := 0
+		w := 0
 		if role.HasWard() {
-			ward = c.Ward
+			w = ward
 		}
-		ms, err := tx.MembersByRole(c.DistrictID, ward, role)
+		ms, err := tx.MembersByRole(districtID, w, role)
 		if err != nil {
 			return nil, err
 		}

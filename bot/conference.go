@@ -84,10 +84,7 @@ func recordConference(t *turn, conv chat.Conversation, res flows.Result) error {
 	for _, a := range actions {
 		plan := map[string]string{"domain": "conference", "action": a.What, "responsible": a.Role,
 			"due": a.Due.Format("2006-01-02"), "conference": strconv.FormatInt(id, 10)}
-		if _, err := t.tx.AddRecord(casework.Record{CaseID: c.ID, Kind: "plan", MemberID: t.member.ID, At: t.now, Data: plan, Chat: t.chatRef()}); err != nil {
-			return err
-		}
-		if err := t.tx.AddDeadline(c.ID, casework.DueAction, a.Due); err != nil {
+		if err := t.addPlanItem(c, plan, a.Due); err != nil {
 			return err
 		}
 	}

@@ -117,12 +117,7 @@ func (b *Bot) tellMember(tx Tx, m casework.Member, p chat.Platform, outs []flows
 	if err != nil || !ok {
 		return err
 	}
-	for _, o := range render(b.bundle.Localizer(m.Lang), conv.Platform, conv.Chat, outs) {
-		if _, err := tx.Enqueue(o, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return enqueueAll(tx, render(b.bundle.Localizer(m.Lang), conv.Platform, conv.Chat, outs), now)
 }
 
 // privateConv is the member's private conversation with the bot,
@@ -178,10 +173,5 @@ func (b *Bot) startFlowWith(tx Tx, m casework.Member, p chat.Platform, flowID st
 	}
 	outs := render(b.bundle.Localizer(m.Lang), conv.Platform, conv.Chat, append(lead, res.Out...))
 	markQuestion(outs, *res.Session)
-	for _, o := range outs {
-		if _, err := tx.Enqueue(o, now); err != nil {
-			return false, err
-		}
-	}
-	return true, nil
+	return true, enqueueAll(tx, outs, now)
 }

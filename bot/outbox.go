@@ -256,3 +256,13 @@ func backoff(o OutboxOptions, attempts int) time.Duration {
 	}
 	return min(d, o.BackoffMax)
 }
+
+// enqueueAll queues messages in the transaction, in order.
+func enqueueAll(tx Tx, outs []chat.Outbound, now time.Time) error {
+	for _, o := range outs {
+		if _, err := tx.Enqueue(o, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -90,14 +90,21 @@ func addPlanAction(t *turn, conv chat.Conversation, res flows.Result) error {
 	if err != nil {
 		return err
 	}
-	if err := t.record(c, "plan", res.Answers); err != nil {
-		return err
-	}
-	if err := t.tx.AddDeadline(c.ID, casework.DueAction, due); err != nil {
+	if err := t.addPlanItem(c, res.Answers, due); err != nil {
 		return err
 	}
 	t.say(conv.Chat, []flows.Output{{Msg: "plan_saved", Data: map[string]any{"Code": c.Code, "Due": day(due)}}})
 	return nil
+}
+
+// addPlanItem stores one case-plan action, however it came (/plan, a
+// screening's proposals, a conference's decisions), with the deadline
+// that follows it up.
+func (t *turn) addPlanItem(c *casework.Case, data map[string]string, due time.Time) error {
+	if err := t.record(c, "plan", data); err != nil {
+		return err
+	}
+	return t.tx.AddDeadline(c.ID, casework.DueAction, due)
 }
 
 func recordVisit(t *turn, conv chat.Conversation, res flows.Result) error {

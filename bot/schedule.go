@@ -82,10 +82,5 @@ func (b *Bot) nudge(tx Tx, conv chat.Conversation, s flows.Session, expire bool,
 			outs = append(outs, again...)
 		}
 	}
-	for _, o := range render(loc, conv.Platform, conv.Chat, outs) {
-		if _, err := tx.Enqueue(o, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return enqueueAll(tx, render(loc, conv.Platform, conv.Chat, outs), now)
 }

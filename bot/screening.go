@@ -104,10 +104,7 @@ func (t *turn) addProposals(c *casework.Case, from string, ps []casework.Proposa
 		due := casework.ProposalDue(t.now, p.Days)
 		data := map[string]string{"domain": p.Domain, "action": p.Action, "responsible": p.Responsible,
 			"due": due.Format("2006-01-02"), "source": from, "response": p.Response}
-		if err := t.record(c, "plan", data); err != nil {
-			return nil, err
-		}
-		if err := t.tx.AddDeadline(c.ID, casework.DueAction, due); err != nil {
+		if err := t.addPlanItem(c, data, due); err != nil {
 			return nil, err
 		}
 		shown := day(due)

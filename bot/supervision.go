@@ -244,17 +244,7 @@ func (b *Bot) startRound(tx Tx, w casework.WardRef, by int64, p chat.Platform, n
 // wardLine posts one line to every active group linked to the ward, in
 // each group's language.
 func (b *Bot) wardLine(tx Tx, w casework.WardRef, msg string, data map[string]any, now time.Time) error {
-	groups, err := tx.LinkedGroups(w.DistrictID, w.Ward)
-	if err != nil {
-		return err
-	}
-	for _, g := range groups {
-		out := chat.Outbound{Platform: chat.Platform(g.Platform), Chat: chat.ChatID(g.ChatID), Text: b.bundle.Localizer(g.Lang).T(msg, data)}
-		if _, err := tx.Enqueue(out, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return b.postWard(tx, w.DistrictID, w.Ward, msg, func(string) map[string]any { return data }, now)
 }
 
 // checkinCommand is /supervision in a private chat: a CCW of a ward with
@@ -342,12 +332,7 @@ func (t *turn) roundFor(conv chat.Conversation) (*casework.Round, *casework.Chec
 // sayNow queues outputs at once rather than at the end of the turn, so
 // they come before what closing a round sends to others.
 func (t *turn) sayNow(to chat.ChatID, outs []flows.Output) error {
-	for _, o := range render(t.loc(), t.in.Platform, to, outs) {
-		if _, err := t.tx.Enqueue(o, t.now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return enqueueAll(t.tx, render(t.loc(), t.in.Platform, to, outs), t.now)
 }
 
 // recordCheckIn stores a finished check-in, tells the CWO of a new
@@ -414,15 +399,13 @@ func recordCheckIn(t *turn, conv chat.Conversation, res flows.Result) error {
 // CMOs are asked to contact the CCW. Nothing about a child is in it.
 func (t *turn) concernToDistrict() error {
 	m := t.member
-	for _, role := range []casework.Role{casework.CWO, casework.CMO} {
-		staff, err := t.tx.MembersByRole(m.DistrictID, 0, role)
-		if err != nil {
+	staff, err := wardStaff(t.tx, m.DistrictID, m.Ward, casework.CWO, casework.CMO)
+	if err != nil {
+		return err
+	}
+	for _, s := range staff {
+		if err := t.tell(s, []flows.Output{{Msg: "alert_checkin_concern", Data: map[string]any{"Name": m.Name, "Ward": m.Ward}}}); err != nil {
 			return err
-		}
-		for _, s := range staff {
-			if err := t.tell(s, []flows.Output{{Msg: "alert_checkin_concern", Data: map[string]any{"Name": m.Name, "Ward": m.Ward}}}); err != nil {
-				return err
-			}
 		}
 	}
 	return t.audit(0, "supervision.concern", fmt.Sprintf("ward %d", m.Ward))
@@ -750,10 +733,8 @@ func (b *Bot) remindRound(tx Tx, r casework.Round, now time.Time) error {
 		}
 		outs := render(b.bundle.Localizer(m.Lang), conv.Platform, conv.Chat, append([]flows.Output{{Msg: "supervision_reminder", Data: data}}, again...))
 		markQuestion(outs, *s)
-		for _, o := range outs {
-			if _, err := tx.Enqueue(o, now); err != nil {
-				return err
-			}
+		if err := enqueueAll(tx, outs, now); err != nil {
+			return err
 		}
 		if err := tx.MarkReminded(conv, now); err != nil {
 			return err
