@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -57,6 +58,7 @@ type closureTx interface {
 	IgnoredVoters(closureID int64) (int, error)
 	ClosurePollsIn(p chat.Platform, c chat.ChatID) ([]int64, error)
 	Poll(p chat.Platform, pollID string) (*chat.SentPoll, error)
+	ClosurePollPending(p chat.Platform) (bool, error)
 	TransferCase(id, districtID, holder int64) error
 	SetCaseStatus(id int64, s casework.Status, now time.Time) error
 	DistrictByName(name string) (*casework.District, error)
@@ -210,13 +212,25 @@ func (b *Bot) openVote(tx Tx, c *casework.Case, cl casework.Closure, now time.Ti
 
 func critMsg(c casework.Criterion) string { return fmt.Sprintf("closure_crit_%d", c) }
 
+// errPollNotRecorded fails a vote's handling, so it is retried, while a
+// closure poll is still being sent: the vote may be for it, and dropping
+// it would lose an acknowledged message.
+var errPollNotRecorded = errors.New("vote on a poll not recorded yet while a closure poll is being sent")
+
 // vote handles a native poll answer. Votes on polls that are not closure
 // polls, or that carenet never sent, change nothing.
 func (t *turn) vote() error {
 	v := t.in.Vote
 	sp, err := t.tx.Poll(t.in.Platform, v.PollID)
-	if err != nil || sp == nil {
+	if err != nil {
 		return err
+	}
+	if sp == nil {
+		pending, err := t.tx.ClosurePollPending(t.in.Platform)
+		if err != nil || !pending {
+			return err
+		}
+		return fmt.Errorf("poll %s: %w", v.PollID, errPollNotRecorded)
 	}
 	id, ok := closureOfRef(sp.Ref)
 	if !ok {

@@ -513,3 +513,51 @@ func TestConferenceGroupSafe(t *testing.T) {
 		t.Errorf("second approval not refused: %q", f.tr.texts())
 	}
 }
+
+// TestVoteBeforePollRecorded: a vote whose poll id is not known yet while
+// a closure poll is still being sent is retried and, if the poll never
+// shows, recorded as failed rather than silently dropped; with no poll in
+// flight a vote on a foreign poll is simply ignored.
+func TestVoteBeforePollRecorded(t *testing.T) {
+	f := caseFixture(t)
+	ctx := context.Background()
+	for _, text := range []string{"/close DEM-00013", "1"} {
+		msgSeq++
+		if err := f.bot.Receive(ctx, dm("moyo", fmt.Sprint("m", msgSeq), text)); err != nil {
+			t.Fatal(err)
+		}
+		f.bot.Wait()
+	}
+	// The poll is queued, not sent: its id is not known yet.
+	vote := func(id string) {
+		msgSeq++
+		if err := f.bot.Receive(ctx, chat.Inbound{Platform: chat.Sim, Kind: chat.Group, Sender: "grace",
+			ID: chat.MsgID(fmt.Sprint("v", msgSeq)), Vote: &chat.Vote{PollID: id, Options: []int{0}}}); err != nil {
+			t.Fatal(err)
+		}
+		f.bot.Wait()
+	}
+	inboxError := func() string {
+		db, err := sql.Open("sqlite3", "file:"+f.path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var e sql.NullString
+		if err := db.QueryRow(`SELECT error FROM inbox ORDER BY seq DESC LIMIT 1`).Scan(&e); err != nil {
+			t.Fatal(err)
+		}
+		return e.String
+	}
+	vote("poll-early")
+	if e := inboxError(); !strings.Contains(e, "not recorded yet") {
+		t.Fatalf("early vote: inbox error %q, want it kept as failed", e)
+	}
+	if err := f.bot.Flush(ctx, chat.Sim); err != nil {
+		t.Fatal(err)
+	}
+	vote("someone-elses-poll")
+	if e := inboxError(); e != "" {
+		t.Fatalf("foreign poll vote: inbox error %q, want it ignored", e)
+	}
+}

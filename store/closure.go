@@ -201,6 +201,19 @@ func (tx *Tx) ClosurePollsIn(p chat.Platform, c chat.ChatID) ([]int64, error) {
 	return ids, rows.Err()
 }
 
+// ClosurePollPending reports whether a closure poll to the platform is
+// queued or being sent: its poll id is not known until the send returns,
+// and a vote may arrive in between.
+func (tx *Tx) ClosurePollPending(p chat.Platform) (bool, error) {
+	var pending bool
+	err := tx.queryRow(`SELECT EXISTS (SELECT 1 FROM outbox WHERE platform = ? AND ref LIKE 'closure.%'
+		AND sent_at IS NULL AND failed_at IS NULL)`, p).Scan(&pending)
+	if err != nil {
+		return false, fmt.Errorf("store: pending polls: %w", err)
+	}
+	return pending, nil
+}
+
 // TransferCase moves a case to another district: it leaves its ward (the
 // receiving CWO assigns one) and is held by holder until then. It keeps its
 // code, which is unique everywhere, and takes the receiving district's next
